@@ -1,0 +1,40 @@
+// `oauthx export <provider> --refresh-token`: prints the refresh token, to seed a CI secret
+// (OAUTHX_<ID>_REFRESH_TOKEN). The flag is required so nobody prints a long-lived secret by accident.
+
+import { OauthxError } from "../errors.ts";
+import { oauthxVar } from "../providers/env-names.ts";
+import { loginRemedy } from "../tokens.ts";
+import type { Command } from "./command.ts";
+import { DEFAULT_PROFILE, openSession } from "./session.ts";
+
+export const command: Command = {
+  args: "<provider>",
+  positionals: { min: 1, max: 1 },
+  flags: {
+    profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
+    "refresh-token": { type: "boolean", help: "Print the refresh token (required: says what you export)" },
+  },
+  examples: ["oauthx export github --refresh-token | gh secret set OAUTHX_GITHUB_REFRESH_TOKEN"],
+  async run(ctx, { flags, positionals }) {
+    const provider = positionals[0] as string;
+    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    if (!flags["refresh-token"]) {
+      throw new OauthxError("USAGE", "say what to export: --refresh-token");
+    }
+    const session = await openSession(ctx, { profile });
+    session.registry.get(provider);
+    const token = await session.manager.peek(provider, profile);
+    if (!token.refresh_token) {
+      throw new OauthxError("AUTH_REQUIRED", `the ${provider} login has no refresh token to export`, {
+        remedy: `${loginRemedy(provider, profile)} with the scopes or settings that issue a refresh token (oauthx providers show ${provider})`,
+      });
+    }
+    ctx.stdout.write(`${token.refresh_token}\n`);
+    if (ctx.interactive) {
+      ctx.stderr.write(
+        `Store it as the CI secret ${oauthxVar(provider, "REFRESH_TOKEN")}. If ${provider} rotates refresh tokens, this one stops working once oauthx here refreshes.\n`,
+      );
+    }
+    return 0;
+  },
+};

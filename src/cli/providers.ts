@@ -1,0 +1,103 @@
+// `oauthx providers [--json]`: what oauthx can log in to.
+// `oauthx providers show <id> [--json]`: one provider, where its values came from, how to set it up.
+
+import { OauthxError } from "../errors.ts";
+import { tokenEnvNames } from "../providers/env-names.ts";
+import { loadRegistry, type ProviderEntry } from "../providers/registry.ts";
+import type { Command } from "./command.ts";
+import type { Context } from "./context.ts";
+import { table } from "./output.ts";
+import { closest } from "./suggest.ts";
+
+export const command: Command = {
+  args: "[show <provider>]",
+  positionals: { min: 0, max: 2 },
+  flags: {
+    json: { type: "boolean", help: "Print JSON on stdout" },
+  },
+  examples: ["oauthx providers", "oauthx providers --json", "oauthx providers show github"],
+  async run(ctx, { flags, positionals }) {
+    const registry = await loadRegistry(ctx.home);
+    const [action, id] = positionals;
+    if (action === undefined) return list(ctx, registry.list(), flags.json === true);
+    if (action !== "show" || id === undefined) {
+      throw new OauthxError(
+        "USAGE",
+        action === "show" ? "missing argument: <provider>" : `unknown action "${action}"`,
+      );
+    }
+    const known = registry.ids();
+    if (!known.includes(id)) {
+      const guess = closest(id, known);
+      throw new OauthxError(
+        "UNKNOWN_PROVIDER",
+        `unknown provider "${id}"${guess ? `; did you mean "${guess}"?` : ""}`,
+        {
+          remedy: "run `oauthx providers` to list them",
+        },
+      );
+    }
+    return show(ctx, registry.get(id), flags.json === true);
+  },
+};
+
+function summary(entry: ProviderEntry) {
+  const { definition } = entry;
+  return {
+    id: entry.id,
+    name: definition.name,
+    source: entry.source,
+    overrides: entry.overrides,
+    discovery: definition.issuer !== undefined && definition.token_endpoint === undefined,
+    device_flow: definition.device_authorization_endpoint !== undefined,
+    pkce: definition.pkce,
+    env: tokenEnvNames(entry.id, definition.env),
+  };
+}
+
+function list(ctx: Context, entries: ProviderEntry[], json: boolean): number {
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify(entries.map(summary), null, 2)}\n`);
+    return 0;
+  }
+  const rows = entries.map((entry) => [
+    entry.id,
+    entry.definition.name,
+    entry.source + (entry.overrides.length > 0 ? " (overridden)" : ""),
+    tokenEnvNames(entry.id, entry.definition.env).join(","),
+  ]);
+  ctx.stdout.write(table([["ID", "NAME", "SOURCE", "ENV"], ...rows]));
+  return 0;
+}
+
+function show(ctx: Context, entry: ProviderEntry, json: boolean): number {
+  if (json) {
+    ctx.stdout.write(`${JSON.stringify({ ...summary(entry), definition: entry.definition }, null, 2)}\n`);
+    return 0;
+  }
+  const { definition } = entry;
+  const origin = (field: string) => (entry.overrides.includes(field) ? "  (from your providers file)" : "");
+  const lines = [`${definition.name} (${entry.id}), ${entry.source}`];
+  for (const field of [
+    "issuer",
+    "authorization_endpoint",
+    "token_endpoint",
+    "device_authorization_endpoint",
+    "revocation_endpoint",
+    "userinfo_endpoint",
+    "client_auth",
+    "pkce",
+  ] as const) {
+    const value = definition[field];
+    if (value !== undefined) lines.push(`  ${field}: ${value}${origin(field)}`);
+  }
+  lines.push(`  scopes: ${definition.scopes.join(" ") || "(none)"}${origin("scopes")}`);
+  lines.push(
+    `  redirect: http://${definition.redirect.host}:<port>${definition.redirect.path}${origin("redirect")}`,
+  );
+  lines.push(`  env: ${tokenEnvNames(entry.id, definition.env).join(", ")}`);
+  if (definition.setup) lines.push("", `Setup: ${definition.setup}`);
+  if (definition.docs_url) lines.push(`Docs: ${definition.docs_url}`);
+  ctx.stdout.write(`${lines.join("\n")}\n`);
+  return 0;
+}

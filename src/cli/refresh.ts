@@ -1,0 +1,38 @@
+// `oauthx refresh <provider>`: refresh now, under the store lock, whatever the token's expiry.
+
+import { rotationHandler } from "./ci-mode.ts";
+import type { Command } from "./command.ts";
+import { relativeTime } from "./output.ts";
+import { DEFAULT_PROFILE, openSession, refresherFor } from "./session.ts";
+
+export const command: Command = {
+  args: "<provider>",
+  positionals: { min: 1, max: 1 },
+  flags: {
+    profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
+    json: { type: "boolean", help: "Print the new expiry as JSON" },
+  },
+  async run(ctx, { flags, positionals }) {
+    const provider = positionals[0] as string;
+    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const session = await openSession(ctx, { provider, profile, onRotate: rotationHandler(ctx) });
+    const entry = session.registry.get(provider);
+    const token = await session.manager.getToken({
+      provider,
+      profile,
+      force: true,
+      refresher: refresherFor(ctx, session, entry, profile),
+    });
+    const expires = token.expires_at === undefined ? undefined : token.expires_at - ctx.now() / 1000;
+    if (flags.json) {
+      ctx.stdout.write(
+        `${JSON.stringify({ provider, profile, refreshed: true, expires_in: expires === undefined ? null : Math.round(expires) })}\n`,
+      );
+    } else {
+      ctx.stderr.write(
+        `refreshed ${provider} (${profile}); ${expires === undefined ? "no expiry given" : `expires ${relativeTime(expires)}`}\n`,
+      );
+    }
+    return 0;
+  },
+};

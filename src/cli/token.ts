@@ -1,0 +1,35 @@
+// `oauthx token <provider>`: a fresh access token on stdout. Never starts an interactive login:
+// with no usable credentials it exits AUTH_REQUIRED with the login command to run.
+
+import { maskForGitHubActions, rotationHandler } from "./ci-mode.ts";
+import type { Command } from "./command.ts";
+import { printTokenEntry } from "./output.ts";
+import { DEFAULT_PROFILE, openSession, parseDuration, refresherFor } from "./session.ts";
+
+export const command: Command = {
+  args: "<provider>",
+  positionals: { min: 1, max: 1 },
+  flags: {
+    profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
+    "min-ttl": { type: "string", value: "DURATION", help: "Refresh unless valid this long (default 60s)" },
+    json: { type: "boolean", help: "Print type, expiry, scopes, provider and profile as JSON" },
+  },
+  examples: ["oauthx token github", 'curl -H "Authorization: Bearer $(oauthx token github)" …'],
+  async run(ctx, { flags, positionals }) {
+    const provider = positionals[0] as string;
+    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const minTtl =
+      flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"] as string, "--min-ttl");
+    const session = await openSession(ctx, { provider, profile, onRotate: rotationHandler(ctx) });
+    const entry = session.registry.get(provider);
+    const token = await session.manager.getToken({
+      provider,
+      profile,
+      ...(minTtl === undefined ? {} : { minTtlSeconds: minTtl }),
+      refresher: refresherFor(ctx, session, entry, profile),
+    });
+    maskForGitHubActions(ctx, token.access_token);
+    printTokenEntry(ctx, { provider, profile, token, json: flags.json === true });
+    return 0;
+  },
+};

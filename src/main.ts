@@ -1,0 +1,137 @@
+// argv -> command; error -> message + exit code. Nothing else (DESIGN.md "Layout").
+
+import process from "node:process";
+import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import packageJson from "../package.json" with { type: "json" };
+import type { Command, ParsedInput } from "./cli/command.ts";
+import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
+import { type Context, processContext } from "./cli/context.ts";
+import { commandHelp, generalHelp, synopsis } from "./cli/help.ts";
+import { closest } from "./cli/suggest.ts";
+import { EXIT, OauthxError, toOauthxError } from "./errors.ts";
+import { runtimeInfo } from "./platform/runtime.ts";
+
+export const VERSION: string = packageJson.version;
+
+export function versionText(): string {
+  const runtime = runtimeInfo();
+  const build = runtime.compiled ? "compiled" : "source";
+  return `oauthx ${VERSION}\n${runtime.name} ${runtime.version}; ${runtime.target}; ${build}\n`;
+}
+
+export async function main(argv: readonly string[], ctx: Context): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+    const topic = first === "help" ? rest[0] : undefined;
+    if (topic === undefined) {
+      (first === undefined ? ctx.stderr : ctx.stdout).write(generalHelp(VERSION));
+      return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    return main([topic, "--help"], ctx);
+  }
+  if (first === "-V" || first === "--version") {
+    ctx.stdout.write(versionText());
+    return EXIT.ok;
+  }
+  const entry = findCommand(first);
+  if (!entry) {
+    const guess = closest(
+      first,
+      commands.map((command) => command.name),
+    );
+    return usageError(
+      ctx,
+      `unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}`,
+      "oauthx --help",
+    );
+  }
+  const command = await entry.load();
+  const wantsJson = rest.includes("--json");
+  try {
+    const input = parseInput(entry, command, rest);
+    if (input === "help") {
+      ctx.stdout.write(commandHelp(entry, command));
+      return EXIT.ok;
+    }
+    return await command.run(ctx, input);
+  } catch (thrown) {
+    const error = toOauthxError(thrown);
+    if (error.code === "USAGE") return usageError(ctx, error.message, synopsis(entry, command), entry.name);
+    reportError(ctx, error, wantsJson);
+    if (ctx.env.OAUTHX_DEBUG && error.cause)
+      ctx.stderr.write(`${(error.cause as Error)?.stack ?? error.cause}\n`);
+    return error.exitCode;
+  }
+}
+
+function parseInput(entry: CommandEntry, command: Command, argv: readonly string[]): ParsedInput | "help" {
+  const split = command.passthrough ? argv.indexOf("--") : -1;
+  const own = split === -1 ? [...argv] : argv.slice(0, split);
+  const rest = split === -1 ? [] : argv.slice(split + 1);
+  const options: ParseArgsOptionsConfig = { help: { type: "boolean", short: "h" } };
+  for (const [name, flag] of Object.entries(command.flags)) {
+    options[name] = {
+      type: flag.type,
+      ...(flag.short ? { short: flag.short } : {}),
+      ...(flag.multiple ? { multiple: true } : {}),
+    };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new OauthxError("USAGE", describeParseError(error, Object.keys(options)));
+  }
+  if (parsed.values.help) return "help";
+  const positionals = parsed.positionals;
+  if (positionals.length < command.positionals.min) {
+    throw new OauthxError("USAGE", `missing argument: ${command.args}`);
+  }
+  if (positionals.length > command.positionals.max) {
+    throw new OauthxError("USAGE", `unexpected argument "${positionals[command.positionals.max]}"`);
+  }
+  if (command.passthrough && rest.length === 0) {
+    throw new OauthxError(
+      "USAGE",
+      `missing the command to run after "--" (oauthx ${entry.name} … -- <command>)`,
+    );
+  }
+  const { help: _help, ...flags } = parsed.values;
+  return { flags: flags as ParsedInput["flags"], positionals, rest };
+}
+
+/** Node's parseArgs messages are long and mention internals; say what was wrong in our words. */
+function describeParseError(error: unknown, known: string[]): string {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option) {
+    const guess = option.startsWith("--") ? closest(option.slice(2), known) : undefined;
+    return `unknown flag ${option}${guess ? `; did you mean --${guess}?` : ""}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
+    return message.includes("argument missing")
+      ? `flag ${option} needs a value`
+      : `flag ${option} takes no value`;
+  }
+  return message.split("\n")[0] ?? "invalid arguments";
+}
+
+function usageError(ctx: Context, message: string, usage: string, command?: string): number {
+  const help = command ? `oauthx ${command} --help` : "oauthx --help";
+  ctx.stderr.write(`error: ${message}\nusage: ${usage}\nRun \`${help}\` for more.\n`);
+  return EXIT.usage;
+}
+
+export function reportError(ctx: Context, error: OauthxError, json: boolean): void {
+  if (json) {
+    ctx.stderr.write(`${JSON.stringify(error.toJSON())}\n`);
+    return;
+  }
+  ctx.stderr.write(`error: ${error.message} [${error.code}]\n`);
+  if (error.remedy) ctx.stderr.write(`  → ${error.remedy}\n`);
+}
+
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2), processContext());
+}

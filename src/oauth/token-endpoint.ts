@@ -1,0 +1,212 @@
+// Requests to the token endpoint: the authorization code grant (RFC 6749 §4.1.3, with the PKCE
+// verifier of RFC 7636 §4.5) and the refresh grant (RFC 6749 §6). Responses are read by
+// token-response.ts and turned into typed errors here. No message carries the code, verifier,
+// refresh token or secret: only the server's own `error` and `error_description`.
+
+import { OauthxError } from "../errors.ts";
+import { clientAuthentication } from "./client-auth.ts";
+import { requireSecureEndpoint } from "./endpoint-url.ts";
+import { type HttpResult, sendHttp } from "./http.ts";
+import { describeOAuthError } from "./oauth-error.ts";
+import { readTokenResponse } from "./token-response.ts";
+import type { AuthorizationServer, Client, ScopeSeparator, TokenRequestOptions, TokenSet } from "./types.ts";
+
+export type GrantKind = "authorization_code" | "refresh_token" | "device_code";
+
+export interface TokenResponseContext {
+  grant: GrantKind;
+  /** Host of the token endpoint, for messages. */
+  host: string;
+  /** Separator the request used for `scope`, the default for reading the response's. */
+  scope_separator?: ScopeSeparator;
+  /** Remedy of REFRESH_REJECTED, e.g. "run `oauthx login github`" (this layer knows no CLI). */
+  relogin_remedy?: string;
+  /** Clock for `expires_from: jwt_exp`; default Date.now. */
+  now?: () => number;
+}
+
+/** Reads a token endpoint answer and returns its tokens, or throws the matching OauthxError. */
+export function parseTokenResponse(
+  result: HttpResult,
+  options: Pick<TokenRequestOptions, "response">,
+  context: TokenResponseContext,
+): TokenSet {
+  const outcome = readTokenResponse(result, options.response, context.scope_separator, context.now);
+  if (outcome.kind === "tokens") return outcome.tokens;
+  throw tokenEndpointError(outcome, {
+    ...context,
+    refresh_rejected_errors: options.response?.refresh_rejected_errors ?? [],
+  });
+}
+
+export function tokenEndpointError(
+  outcome: Exclude<ReturnType<typeof readTokenResponse>, { kind: "tokens" }>,
+  context: TokenResponseContext & { refresh_rejected_errors?: readonly string[] },
+): OauthxError {
+  const { host } = context;
+  if (outcome.kind === "http-error") {
+    if (outcome.status >= 300 && outcome.status < 400) {
+      return new OauthxError(
+        "INVALID_RESPONSE",
+        `the token endpoint at ${host} redirected (HTTP ${outcome.status})`,
+        {
+          remedy: "configure the final token endpoint URL; oauthx does not resend credentials to a redirect",
+        },
+      );
+    }
+    return new OauthxError(
+      "TOKEN_EXCHANGE_FAILED",
+      `the token endpoint at ${host} answered HTTP ${outcome.status}`,
+      {
+        remedy:
+          outcome.status >= 500 || outcome.status === 429
+            ? "the server is unavailable; try again later"
+            : "check the token endpoint URL and the client settings",
+      },
+    );
+  }
+  const detail = describeOAuthError(outcome.error);
+  // RFC 6749 §5.2: invalid_grant = the refresh token is invalid, expired, revoked or reused; some
+  // providers name the same condition otherwise (refresh_rejected_errors).
+  const deadRefreshToken =
+    outcome.error.error === "invalid_grant" ||
+    (context.refresh_rejected_errors ?? []).includes(outcome.error.error);
+  if (context.grant === "refresh_token" && deadRefreshToken) {
+    return new OauthxError("REFRESH_REJECTED", `${host} rejected the refresh token (${detail})`, {
+      remedy: context.relogin_remedy ?? "sign in again",
+    });
+  }
+  if (context.grant === "authorization_code") {
+    return new OauthxError(
+      "TOKEN_EXCHANGE_FAILED",
+      `${host} refused to exchange the authorization code (${detail})`,
+      {
+        remedy:
+          outcome.error.error === "invalid_client" || outcome.error.error === "unauthorized_client"
+            ? "check the client id, client secret and client authentication method"
+            : "start the login again; an authorization code can be used only once",
+      },
+    );
+  }
+  return new OauthxError("TOKEN_EXCHANGE_FAILED", `the token request to ${host} failed (${detail})`, {
+    remedy:
+      outcome.error.error === "invalid_client" || outcome.error.error === "unauthorized_client"
+        ? "check the client id, client secret and client authentication method"
+        : (context.relogin_remedy ?? "sign in again"),
+  });
+}
+
+/**
+ * POSTs `params` plus client authentication to the token endpoint, form-encoded (RFC 6749 §4.1.3)
+ * or as JSON when the provider wants that, with `Accept: application/json` (GitHub answers
+ * form-encoded otherwise). Returns the raw answer.
+ */
+export async function postToTokenEndpoint(
+  server: AuthorizationServer,
+  client: Client,
+  params: Record<string, string>,
+  options: TokenRequestOptions = {},
+): Promise<HttpResult> {
+  const url = requireSecureEndpoint(server.token_endpoint, "token endpoint");
+  return postClientRequest(url, client, params, options);
+}
+
+/** A client-authenticated POST (token, device authorization and revocation endpoints). */
+export async function postClientRequest(
+  url: URL,
+  client: Client,
+  params: Record<string, string>,
+  options: TokenRequestOptions = {},
+): Promise<HttpResult> {
+  const auth = clientAuthentication(client);
+  const members = { ...params, ...auth.params };
+  return sendHttp(
+    {
+      method: "POST",
+      url,
+      headers: { accept: "application/json", ...auth.headers },
+      ...(options.body === "json" ? { json: members } : { form: new URLSearchParams(members) }),
+    },
+    options,
+  );
+}
+
+export interface CodeGrant {
+  code: string;
+  /** Exactly the redirect_uri of the authorization request (RFC 6749 §4.1.3). */
+  redirect_uri: string;
+  /** RFC 7636 §4.5; omitted only for providers that do not support PKCE. */
+  code_verifier?: string;
+}
+
+/** RFC 6749 §4.1.3: exchanges an authorization code. Never retried once it may have been sent. */
+export async function exchangeCode(
+  server: AuthorizationServer,
+  client: Client,
+  grant: CodeGrant,
+  options: TokenRequestOptions = {},
+): Promise<TokenSet> {
+  if (grant.code === "")
+    throw new OauthxError("INVALID_RESPONSE", "the authorization response has an empty code");
+  const url = requireSecureEndpoint(server.token_endpoint, "token endpoint");
+  const result = await postClientRequest(
+    url,
+    client,
+    {
+      grant_type: "authorization_code",
+      code: grant.code,
+      redirect_uri: grant.redirect_uri,
+      ...(grant.code_verifier === undefined ? {} : { code_verifier: grant.code_verifier }),
+    },
+    options,
+  );
+  return parseTokenResponse(result, options, { grant: "authorization_code", host: url.host });
+}
+
+export interface RefreshGrant {
+  refresh_token: string;
+  /** RFC 6749 §6: a narrower scope than granted; omit to keep the granted scope. */
+  scopes?: readonly string[];
+  scope_separator?: ScopeSeparator;
+}
+
+export interface RefreshOptions extends TokenRequestOptions {
+  /** Remedy shown when the refresh token is rejected, e.g. "run `oauthx login github`". */
+  relogin_remedy?: string;
+}
+
+/**
+ * RFC 6749 §6: refreshes. With rotating refresh tokens the answer carries a new refresh token and
+ * the old one is dead (RFC 9700 §4.14.2), so the caller must store the result before anything else.
+ * `invalid_grant` → REFRESH_REJECTED.
+ */
+export async function refreshToken(
+  server: AuthorizationServer,
+  client: Client,
+  grant: RefreshGrant,
+  options: RefreshOptions = {},
+): Promise<TokenSet> {
+  if (grant.refresh_token === "") {
+    throw new OauthxError("CONFIG_INVALID", "the refresh token is empty", {
+      remedy: options.relogin_remedy ?? "sign in again",
+    });
+  }
+  const url = requireSecureEndpoint(server.token_endpoint, "token endpoint");
+  const separator = grant.scope_separator ?? " ";
+  const result = await postClientRequest(
+    url,
+    client,
+    {
+      grant_type: "refresh_token",
+      refresh_token: grant.refresh_token,
+      ...(grant.scopes && grant.scopes.length > 0 ? { scope: grant.scopes.join(separator) } : {}),
+    },
+    options,
+  );
+  return parseTokenResponse(result, options, {
+    grant: "refresh_token",
+    host: url.host,
+    scope_separator: separator,
+    ...(options.relogin_remedy === undefined ? {} : { relogin_remedy: options.relogin_remedy }),
+  });
+}

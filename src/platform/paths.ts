@@ -1,0 +1,72 @@
+// Where oauthx keeps its files (DESIGN.md "The store"). The rule is a pure function of the
+// environment, the platform and the home directory so it can be tested for every platform on any
+// machine; `defaultOauthxHome()` applies it to the running process.
+
+import * as os from "node:os";
+import * as path from "node:path";
+import process from "node:process";
+
+export interface HomeLocationInputs {
+  env: Readonly<Record<string, string | undefined>>;
+  /** A `process.platform` value: "linux", "darwin", "win32", ... */
+  platform: string;
+  /** The user's home directory (`os.homedir()`). */
+  homedir: string;
+}
+
+/** The file names inside the oauthx home directory. */
+export interface HomeFiles {
+  home: string;
+  /** age X25519 identity, written in `age-keygen` format. */
+  identity: string;
+  /** The age-encrypted token store. */
+  store: string;
+  /** The cross-process lock guarding read-modify-write of the store. */
+  lock: string;
+  /** User-defined providers (read by the providers module, not the store). */
+  providers: string;
+}
+
+const APP_DIR = "oauthx";
+
+/** An empty variable counts as unset, as shells make `VAR=` easy to leave behind. */
+function setting(env: HomeLocationInputs["env"], name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * `OAUTHX_HOME` when set; else `$XDG_CONFIG_HOME/oauthx`; else `%APPDATA%\oauthx` on Windows;
+ * else `~/.config/oauthx`. XDG_CONFIG_HOME must be absolute (the XDG spec says relative values are
+ * invalid and to be ignored); OAUTHX_HOME is taken as given, resolved against the working
+ * directory by the file system like any other path the user types.
+ */
+export function oauthxHome({ env, platform, homedir }: HomeLocationInputs): string {
+  const paths = platform === "win32" ? path.win32 : path.posix;
+  const explicit = setting(env, "OAUTHX_HOME");
+  if (explicit !== undefined) return explicit;
+
+  const xdg = setting(env, "XDG_CONFIG_HOME");
+  if (xdg !== undefined && paths.isAbsolute(xdg)) return paths.join(xdg, APP_DIR);
+
+  if (platform === "win32") {
+    const appData = setting(env, "APPDATA") ?? paths.join(homedir, "AppData", "Roaming");
+    return paths.join(appData, APP_DIR);
+  }
+  return paths.join(homedir, ".config", APP_DIR);
+}
+
+/** The oauthx home directory of the running process. */
+export function defaultOauthxHome(env: HomeLocationInputs["env"] = process.env): string {
+  return oauthxHome({ env, platform: process.platform, homedir: os.homedir() });
+}
+
+export function homeFiles(home: string): HomeFiles {
+  return {
+    home,
+    identity: path.join(home, "identity.txt"),
+    store: path.join(home, "tokens.age"),
+    lock: path.join(home, "tokens.age.lock"),
+    providers: path.join(home, "providers.yaml"),
+  };
+}

@@ -1,0 +1,147 @@
+// A provider entry (providers.yaml) turned into what the protocol layer takes: endpoints with
+// their `{var}` placeholders filled, discovered endpoints for issuer-only providers, the client
+// credentials from wherever the user keeps them, and the request/response quirks.
+//
+// Where each value comes from, first match wins:
+//   template vars   --set name=value > OAUTHX_<ID>_<NAME> > remembered in the profile > default
+//   client id       --client-id > OAUTHX_<ID>_CLIENT_ID > kept in the store > providers.yaml
+//   client secret   --client-secret-stdin > OAUTHX_<ID>_CLIENT_SECRET > kept in the store
+
+import { OauthxError } from "./errors.ts";
+import type { AuthorizationServer, Client, TokenRequestOptions } from "./oauth/types.ts";
+import { envId, oauthxVar } from "./providers/env-names.ts";
+import type { ProviderEntry } from "./providers/registry.ts";
+import { type BuiltinProvider, templateNames } from "./providers/schema.ts";
+import type { ClientCredentials } from "./store/document.ts";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ProviderClient {
+  id: string;
+  definition: BuiltinProvider;
+  /** Endpoints with placeholders filled (discovery, when needed, is applied by `withDiscovery`). */
+  server: AuthorizationServer;
+  client: Client;
+  /** Template values in effect, remembered in the profile at login. */
+  vars: Record<string, string>;
+  /** Options for every token endpoint request to this provider. */
+  tokenOptions: TokenRequestOptions;
+}
+
+export interface ResolveInput {
+  env: Env;
+  /** `--set name=value` at login. */
+  vars?: Record<string, string>;
+  /** Values remembered in the profile. */
+  storedVars?: Record<string, string>;
+  clientId?: string;
+  clientSecret?: string;
+  storedClient?: ClientCredentials;
+}
+
+const ENDPOINTS = [
+  "issuer",
+  "authorization_endpoint",
+  "token_endpoint",
+  "revocation_endpoint",
+  "device_authorization_endpoint",
+  "userinfo_endpoint",
+] as const;
+
+export function resolveProvider(entry: ProviderEntry, input: ResolveInput): ProviderClient {
+  const { id, definition } = entry;
+  const client = resolveClient(entry, input);
+  const vars = resolveVars(entry, input);
+  // `{client_id}` is always available: GitHub's revocation URL names the app.
+  const fill = (value: string) => fillTemplate(value, { ...vars, client_id: client.client_id }, id);
+  const server: Record<string, string> = {};
+  for (const name of ENDPOINTS) {
+    const value = definition[name];
+    if (value !== undefined) server[name] = fill(value);
+  }
+  return {
+    id,
+    definition,
+    server: server as unknown as AuthorizationServer,
+    client,
+    vars,
+    tokenOptions: {
+      headers: { ...definition.headers },
+      body: definition.token_request.body,
+      response: {
+        ...definition.token_response,
+        scope_separator: definition.token_response.scope_separator ?? definition.scope_separator,
+      },
+    },
+  };
+}
+
+/**
+ * The provider's API base with its placeholders filled from the template vars and the values kept
+ * from the token response (Salesforce's `instance_url`); undefined when the provider has none.
+ */
+export function apiBase(client: ProviderClient, extra: Record<string, string> = {}): string | undefined {
+  const template = client.definition.api_base;
+  if (template === undefined) return undefined;
+  return fillTemplate(template, { ...extra, ...client.vars, client_id: client.client.client_id }, client.id);
+}
+
+function resolveVars(entry: ProviderEntry, input: ResolveInput): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(entry.definition.template_vars)) {
+    const fromEnv = input.env[`OAUTHX_${envId(entry.id)}_${envId(name)}`];
+    const value = input.vars?.[name] ?? (fromEnv || undefined) ?? input.storedVars?.[name] ?? spec.default;
+    if (value !== undefined) vars[name] = value;
+  }
+  for (const name of Object.keys(input.vars ?? {})) {
+    if (!(name in entry.definition.template_vars)) {
+      const known = Object.keys(entry.definition.template_vars);
+      throw new OauthxError("USAGE", `--set ${name}: ${entry.id} has no such setting`, {
+        remedy:
+          known.length > 0 ? `known settings: ${known.join(", ")}` : `${entry.id} takes no --set values`,
+      });
+    }
+  }
+  return vars;
+}
+
+function fillTemplate(value: string, vars: Record<string, string>, providerId: string): string {
+  for (const name of templateNames(value)) {
+    if (vars[name] === undefined) {
+      throw new OauthxError("CONFIG_MISSING", `${providerId} needs a value for {${name}}`, {
+        remedy: `pass --set ${name}=VALUE to oauthx login, or set OAUTHX_${envId(providerId)}_${envId(name)}`,
+      });
+    }
+  }
+  // Values are inserted as given: a host or tenant is part of the URL's authority or path.
+  return value.replace(/\{([a-z][a-z0-9_]*)\}/g, (_, name: string) => vars[name] as string);
+}
+
+function resolveClient(entry: ProviderEntry, input: ResolveInput): Client {
+  const { id, definition } = entry;
+  const clientId =
+    input.clientId ||
+    input.env[oauthxVar(id, "CLIENT_ID")] ||
+    input.storedClient?.client_id ||
+    definition.client_id;
+  if (!clientId) {
+    throw new OauthxError("CONFIG_MISSING", `no client id for ${id}`, {
+      remedy: `create an OAuth app (oauthx providers show ${id}), then pass --client-id or set ${oauthxVar(id, "CLIENT_ID")}`,
+    });
+  }
+  const secret =
+    input.clientSecret ||
+    input.env[oauthxVar(id, "CLIENT_SECRET")] ||
+    input.storedClient?.client_secret ||
+    undefined;
+  const needsSecret = definition.client_secret_required || definition.client_auth !== "none";
+  if (needsSecret && !secret) {
+    throw new OauthxError("CONFIG_MISSING", `${id} needs a client secret`, {
+      remedy: `set ${oauthxVar(id, "CLIENT_SECRET")}, or pipe it to oauthx login ${id} --client-secret-stdin`,
+    });
+  }
+  // A secret with `client_auth: none` (GitHub, Google desktop apps) goes in the body.
+  const client_auth =
+    secret && definition.client_auth === "none" ? "client_secret_post" : definition.client_auth;
+  return { client_id: clientId, client_auth, ...(secret ? { client_secret: secret } : {}) };
+}

@@ -1,0 +1,19 @@
+// Environment variable names derived from a provider id. `<ID>` is the id upper-cased with every
+// non-alphanumeric character as `_` (`my-idp` -> `MY_IDP`).
+
+export function envId(providerId: string): string {
+  return providerId.toUpperCase().replace(/[^A-Z0-9]/g, "_");
+}
+
+/** Where oauthx reads its own per-provider settings: `OAUTHX_GITHUB_CLIENT_ID`, ... */
+export function oauthxVar(
+  providerId: string,
+  suffix: "CLIENT_ID" | "CLIENT_SECRET" | "REFRESH_TOKEN",
+): string {
+  return `OAUTHX_${envId(providerId)}_${suffix}`;
+}
+
+/** The variables `exec` sets to the access token: the provider's list, or `<ID>_ACCESS_TOKEN`. */
+export function tokenEnvNames(providerId: string, env: readonly string[]): readonly string[] {
+  return env.length > 0 ? env : [`${envId(providerId)}_ACCESS_TOKEN`];
+}

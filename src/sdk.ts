@@ -1,0 +1,121 @@
+// The library face of oauthx: `import { TokenManager } from "oauthx"`. The same store, providers
+// and refresh rules as the CLI (a login made with `oauthx login` is used as is), for programs that
+// want a token or an authenticated fetch without spawning the binary.
+//
+//   const github = new TokenManager({ provider: "github" });
+//   const token = await github.getToken();             // valid for at least 60 s
+//   const me = await github.fetch("/user");           // api_base + Bearer; one refresh on 401
+
+import process from "node:process";
+import type { Context } from "./cli/context.ts";
+import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, type Session } from "./cli/session.ts";
+import { OauthxError } from "./errors.ts";
+import { defaultOauthxHome } from "./platform/paths.ts";
+import { apiBase } from "./provider-client.ts";
+import { isSecureEndpoint } from "./providers/schema.ts";
+import type { TokenEntry } from "./store/document.ts";
+
+export { type ErrorCode, OauthxError } from "./errors.ts";
+
+export interface TokenManagerOptions {
+  provider: string;
+  /** Default "default". */
+  profile?: string;
+  /** Default: process.env. CI mode applies when OAUTHX_<ID>_REFRESH_TOKEN is set in it. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Default: OAUTHX_HOME, else $XDG_CONFIG_HOME/oauthx, else ~/.config/oauthx. */
+  home?: string;
+  /** Tokens handed out stay valid at least this long. Default 60. */
+  minTtlSeconds?: number;
+}
+
+export class TokenManager {
+  readonly provider: string;
+  readonly profile: string;
+  readonly #ctx: Context;
+  readonly #minTtl: number | undefined;
+  #session: Promise<Session> | undefined;
+
+  constructor(options: TokenManagerOptions) {
+    this.provider = options.provider;
+    this.profile = options.profile ?? DEFAULT_PROFILE;
+    this.#minTtl = options.minTtlSeconds;
+    const env = options.env ?? process.env;
+    this.#ctx = {
+      home: options.home ?? defaultOauthxHome(env),
+      env,
+      now: () => Date.now(),
+      // A library prints nothing on stdout; warnings (a spent CI seed) go to stderr.
+      stdout: { write: () => {} },
+      stderr: { write: (text) => void process.stderr.write(text) },
+      readStdin: async () => "",
+      readLine: async () => "",
+      interactive: false,
+      color: false,
+    };
+  }
+
+  /** The access token, refreshed first when it would expire within the minimum lifetime. */
+  async getToken(options: { minTtlSeconds?: number; force?: boolean } = {}): Promise<string> {
+    return (await this.#entry(options)).access_token;
+  }
+
+  /**
+   * fetch with `Authorization: Bearer …`. A relative URL is resolved against the provider's
+   * api_base. On 401 the token is refreshed and the request sent once more, when its body can be
+   * sent twice (none, or a string).
+   */
+  async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
+    let token = await this.#entry({});
+    const url = await this.#resolve(input, token);
+    const send = (accessToken: string) => {
+      const headers = new Headers(init.headers);
+      headers.set("authorization", `Bearer ${accessToken}`);
+      return fetch(url, { ...init, headers });
+    };
+    const response = await send(token.access_token);
+    const replayable = init.body === undefined || init.body === null || typeof init.body === "string";
+    if (response.status !== 401 || !replayable) return response;
+    await response.body?.cancel();
+    token = await this.#entry({ force: true });
+    return send(token.access_token);
+  }
+
+  async #entry(options: { minTtlSeconds?: number; force?: boolean }): Promise<TokenEntry> {
+    const session = await this.#open();
+    const entry = session.registry.get(this.provider);
+    const minTtl = options.minTtlSeconds ?? this.#minTtl;
+    return session.manager.getToken({
+      provider: this.provider,
+      profile: this.profile,
+      refresher: refresherFor(this.#ctx, session, entry, this.profile),
+      ...(minTtl === undefined ? {} : { minTtlSeconds: minTtl }),
+      ...(options.force ? { force: true } : {}),
+    });
+  }
+
+  async #resolve(input: string | URL, token: TokenEntry): Promise<URL> {
+    let url: URL;
+    if (input instanceof URL || /^https?:\/\//i.test(input)) {
+      url = new URL(input);
+    } else {
+      const session = await this.#open();
+      const base = apiBase(clientFor(this.#ctx, session.registry.get(this.provider), token), token.extra);
+      if (!base) throw new OauthxError("USAGE", `${this.provider} has no api_base: pass a full URL`);
+      url = new URL(`${base.replace(/\/$/, "")}/${input.replace(/^\//, "")}`);
+    }
+    if (!isSecureEndpoint(url)) {
+      throw new OauthxError("USAGE", `refusing to send a token over plain http to ${url.host}`);
+    }
+    return url;
+  }
+
+  #open(): Promise<Session> {
+    this.#session ??= openSession(this.#ctx, {
+      provider: this.provider,
+      profile: this.profile,
+      deferSignals: false,
+    });
+    return this.#session;
+  }
+}

@@ -1,0 +1,175 @@
+// The JSON document inside tokens.age: credentials per provider and profile, plus a cache of
+// discovery metadata. Versioned so a newer oauthx can change the shape without an older one
+// silently damaging it: an older oauthx refuses (STORE_VERSION) and never rewrites the file.
+//
+// Objects are validated "loosely": known fields must have exactly the documented types, unknown
+// fields are kept. A newer oauthx may add an optional field without bumping the version, and an
+// older one then carries that field through a rewrite instead of dropping it.
+//
+// Messages name the JSON path of a problem, never a value (values are tokens and secrets).
+
+import * as v from "valibot";
+import { OauthxError } from "../errors.ts";
+
+export const DOCUMENT_VERSION = 1;
+
+/** Epoch seconds, whole. */
+type EpochSeconds = number;
+
+export interface ClientCredentials {
+  client_id: string;
+  client_secret?: string;
+}
+
+export interface TokenEntry {
+  access_token: string;
+  token_type: string;
+  refresh_token?: string;
+  /** Absolute expiry, so no clock arithmetic is needed on read. */
+  expires_at?: EpochSeconds;
+  scopes: string[];
+  obtained_at: EpochSeconds;
+  /** A label for people: the login, e-mail or subject the token belongs to. */
+  account?: string;
+  id_token_claims?: Record<string, unknown>;
+  /** Extra token-response values a provider needs later, e.g. Salesforce's instance_url. */
+  extra?: Record<string, string>;
+  /** Client credentials the user chose to keep with the token. */
+  client?: ClientCredentials;
+  /** Template values remembered for this profile, e.g. a tenant. */
+  vars?: Record<string, string>;
+}
+
+/** Discovery metadata (RFC 8414 / OIDC) as fetched, plus when. */
+export interface DiscoveryCacheEntry {
+  fetched_at: EpochSeconds;
+  [field: string]: unknown;
+}
+
+export interface StoreDocument {
+  version: typeof DOCUMENT_VERSION;
+  /** provider name -> profile name -> entry */
+  profiles: Record<string, Record<string, TokenEntry>>;
+  /** issuer -> metadata */
+  discovery?: Record<string, DiscoveryCacheEntry>;
+}
+
+const name = v.pipe(v.string(), v.minLength(1));
+const epochSeconds = v.pipe(v.number(), v.integer(), v.minValue(0));
+const stringRecord = v.record(v.string(), v.string());
+
+const TokenEntrySchema = v.looseObject({
+  access_token: name,
+  token_type: name,
+  refresh_token: v.optional(v.string()),
+  expires_at: v.optional(epochSeconds),
+  scopes: v.array(v.string()),
+  obtained_at: epochSeconds,
+  account: v.optional(v.string()),
+  id_token_claims: v.optional(v.record(v.string(), v.unknown())),
+  extra: v.optional(stringRecord),
+  client: v.optional(v.looseObject({ client_id: name, client_secret: v.optional(v.string()) })),
+  vars: v.optional(stringRecord),
+});
+
+const DocumentSchema = v.looseObject({
+  version: v.literal(DOCUMENT_VERSION),
+  profiles: v.record(name, v.record(name, TokenEntrySchema)),
+  discovery: v.optional(v.record(name, v.looseObject({ fetched_at: epochSeconds }))),
+});
+
+// Compile-time proof that what the schema accepts is a StoreDocument.
+const _schemaMatchesInterface: (value: v.InferOutput<typeof DocumentSchema>) => StoreDocument = (value) =>
+  value;
+void _schemaMatchesInterface;
+
+export function emptyDocument(): StoreDocument {
+  return { version: DOCUMENT_VERSION, profiles: {} };
+}
+
+/** The JSON path of the first problem ("profiles.github.work.expires_at"), or undefined if valid. */
+export function findDocumentProblem(value: unknown): string | undefined {
+  const result = v.safeParse(DocumentSchema, value);
+  if (result.success) return undefined;
+  const issue = result.issues[0];
+  return v.getDotPath(issue) ?? "(document)";
+}
+
+/** Decrypted store text -> document; STORE_VERSION for a newer format, STORE_CORRUPT otherwise. */
+export function parseDocument(json: string, storePath: string): StoreDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw corrupt(storePath, "is not valid JSON");
+  }
+  const version =
+    typeof value === "object" && value !== null ? (value as { version?: unknown }).version : undefined;
+  if (typeof version === "number" && Number.isInteger(version) && version > DOCUMENT_VERSION) {
+    throw new OauthxError(
+      "STORE_VERSION",
+      `${storePath} was written by a newer oauthx (store format ${version}, this oauthx reads ${DOCUMENT_VERSION})`,
+      { remedy: "upgrade oauthx" },
+    );
+  }
+  const problem = findDocumentProblem(value);
+  if (problem !== undefined) throw corrupt(storePath, `has an invalid value at ${problem}`);
+  return value as StoreDocument;
+}
+
+/** Pretty-printed: `age -d` shows the store to people, and JSON whitespace costs nothing here. */
+export function serializeDocument(document: StoreDocument): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+function corrupt(storePath: string, what: string): OauthxError {
+  return new OauthxError("STORE_CORRUPT", `the decrypted store ${storePath} ${what}`, {
+    remedy: `restore ${storePath} from a backup, or move it aside and log in again`,
+  });
+}
+
+export function getEntry(document: StoreDocument, provider: string, profile: string): TokenEntry | undefined {
+  const profiles = Object.hasOwn(document.profiles, provider) ? document.profiles[provider] : undefined;
+  return profiles !== undefined && Object.hasOwn(profiles, profile) ? profiles[profile] : undefined;
+}
+
+/** A new document with the entry set (documents handed out by the store are frozen). */
+export function withEntry(
+  document: StoreDocument,
+  provider: string,
+  profile: string,
+  entry: TokenEntry,
+): StoreDocument {
+  const profiles = { ...document.profiles[provider], [profile]: entry };
+  return { ...document, profiles: { ...document.profiles, [provider]: profiles } };
+}
+
+/** A new document without the entry; a provider left with no profiles disappears. */
+export function withoutEntry(document: StoreDocument, provider: string, profile: string): StoreDocument {
+  if (getEntry(document, provider, profile) === undefined) return document;
+  const { [profile]: _removed, ...rest } = document.profiles[provider] ?? {};
+  const { [provider]: _provider, ...others } = document.profiles;
+  const profiles = Object.keys(rest).length > 0 ? { ...others, [provider]: rest } : others;
+  return { ...document, profiles };
+}
+
+export function withDiscovery(
+  document: StoreDocument,
+  issuer: string,
+  metadata: DiscoveryCacheEntry,
+): StoreDocument {
+  return { ...document, discovery: { ...document.discovery, [issuer]: metadata } };
+}
+
+/**
+ * Freezes a document and everything in it. update() skips the write when its callback returns
+ * the document it was given; freezing makes an in-place edit (which would then be lost) throw
+ * instead of silently doing nothing.
+ */
+export function freezeDeep<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) freezeDeep(child);
+  }
+  return value;
+}

@@ -1,0 +1,57 @@
+// Refuses secret files others can reach, the way ssh refuses a private key with loose modes:
+// a token store or identity that group or others can read is already leaked, and one they can
+// write can be swapped for theirs. Windows has no POSIX modes (ACLs instead), so no checks there.
+
+import * as fs from "node:fs";
+import process from "node:process";
+import { OauthxError } from "../errors.ts";
+
+function checksApply(): boolean {
+  return process.platform !== "win32";
+}
+
+/** The store and identity files: no bit at all for group or others (ssh's rule, 0o077). */
+export function assertPrivateFile(file: string, stats: fs.Stats): void {
+  if (!checksApply() || (stats.mode & 0o077) === 0) return;
+  throw new OauthxError(
+    "STORE_PERMISSIONS",
+    `${file} is accessible by other users (mode ${formatMode(stats.mode)}); refusing to use it`,
+    { remedy: `chmod 600 ${file}` },
+  );
+}
+
+/**
+ * The home directory may be readable by others (the files in it are 0600), but not writable by
+ * them: whoever can write the directory can replace tokens.age and identity.txt with files of
+ * their own (rename needs only directory write access), and then receive every token we save.
+ * A sticky bit does not help: it stops deletion, not creation of a file we have not made yet.
+ */
+export function assertPrivateDirectory(directory: string, stats: fs.Stats): void {
+  if (!checksApply() || (stats.mode & 0o022) === 0) return;
+  throw new OauthxError(
+    "STORE_PERMISSIONS",
+    `${directory} is writable by other users (mode ${formatMode(stats.mode)}); refusing to use it`,
+    { remedy: `chmod 700 ${directory}` },
+  );
+}
+
+/** Creates the home directory 0700 if missing (parents too), then checks it. */
+export function ensurePrivateDirectory(directory: string): void {
+  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  assertPrivateDirectory(directory, fs.statSync(directory));
+}
+
+/** Checks an existing directory; a missing one is fine (nothing to protect yet). */
+export function checkDirectoryIfPresent(directory: string): void {
+  let stats: fs.Stats;
+  try {
+    stats = fs.statSync(directory);
+  } catch {
+    return;
+  }
+  assertPrivateDirectory(directory, stats);
+}
+
+function formatMode(mode: number): string {
+  return `0${(mode & 0o777).toString(8)}`;
+}

@@ -1,0 +1,290 @@
+// The token store: one age file holding the versioned JSON document (DESIGN.md "The store").
+// It knows nothing of OAuth. read() is lock-free, because every write is an atomic rename: a
+// reader sees the old file or the new one. update() is the only writer: lock, read again (another
+// process may have written since), apply the change, encrypt, write atomically, unlock.
+
+import * as fs from "node:fs";
+import { OauthxError } from "../errors.ts";
+import { type HomeFiles, homeFiles } from "../platform/paths.ts";
+import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-file.ts";
+import {
+  emptyDocument,
+  findDocumentProblem,
+  freezeDeep,
+  parseDocument,
+  type StoreDocument,
+  serializeDocument,
+} from "./document.ts";
+import {
+  type AgeFile,
+  type DecryptionKey,
+  decryptStore,
+  type EncryptionKey,
+  encryptStore,
+  inspectAgeFile,
+  type StoreEncryption,
+} from "./encryption.ts";
+import {
+  createIdentityFile,
+  explicitIdentityConfigured,
+  IDENTITY_ENV,
+  IDENTITY_FILE_ENV,
+  resolveIdentity,
+} from "./identity.ts";
+import { acquireLock } from "./lock.ts";
+import { assertPrivateFile, checkDirectoryIfPresent, ensurePrivateDirectory } from "./permissions.ts";
+
+export const PASSPHRASE_ENV = "OAUTHX_PASSPHRASE";
+export const LOCK_TIMEOUT_ENV = "OAUTHX_LOCK_TIMEOUT_MS";
+export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+/** age's default. Lower values are for tests: they weaken the passphrase against brute force. */
+export const DEFAULT_SCRYPT_WORK_FACTOR = 18;
+
+export interface OpenStoreOptions {
+  /** The oauthx home directory (see platform/paths.ts). Created 0700 on first write. */
+  home: string;
+  env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Milliseconds since the epoch: the identity file's "created" time and the age at which
+   * abandoned temp files are cleaned. (Lock waits use the monotonic clock, never this.)
+   */
+  now?: () => number;
+  /**
+   * Asks a person for the passphrase of a passphrase-protected store when OAUTHX_PASSPHRASE is
+   * unset (the CLI wires a no-echo terminal prompt). Called at most once per opened store.
+   */
+  promptPassphrase?: () => Promise<string>;
+  /** Overrides OAUTHX_LOCK_TIMEOUT_MS (default 30 s: longer than a refresh may take, see cli/session.ts). */
+  lockTimeoutMs?: number;
+  /** scrypt work factor (log2 N) for newly encrypted passphrase stores. Default 18, as age. */
+  scryptWorkFactor?: number;
+  /** Test seam: runs after the new store is written to its temp file, before the rename. */
+  beforeCommit?: (tempPath: string) => void | Promise<void>;
+}
+
+export type StoreUpdate = (document: StoreDocument) => StoreDocument | Promise<StoreDocument>;
+
+export interface Store {
+  readonly paths: HomeFiles;
+  /** The current document (frozen); an empty one when there is no store file yet. Writes nothing. */
+  read(): Promise<StoreDocument>;
+  /**
+   * Read-modify-write under the cross-process lock. `change` receives the latest document
+   * (frozen) and returns the next one; returning the very same object means "no change" and
+   * writes nothing. Returns the document now stored. Do not call update() from inside `change`:
+   * the lock is not re-entrant, so that waits for itself and ends in STORE_LOCKED.
+   */
+  update(change: StoreUpdate): Promise<StoreDocument>;
+}
+
+/** What is on disk right now, and the key that opened it (reused to write it back). */
+interface Snapshot {
+  document: StoreDocument;
+  /** undefined: no store file yet. */
+  encryption: StoreEncryption | undefined;
+  key: DecryptionKey | undefined;
+}
+
+/** The last file we decrypted or wrote: re-reading identical bytes needs no second scrypt run. */
+interface Decrypted {
+  bytes: Uint8Array;
+  json: string;
+  encryption: StoreEncryption;
+  key: DecryptionKey;
+}
+
+export function openStore(options: OpenStoreOptions): Store {
+  const paths = homeFiles(options.home);
+  const env = options.env;
+  const now = options.now ?? Date.now;
+  let last: Decrypted | undefined;
+  let passphrase: Promise<{ value: string; source: string }> | undefined;
+
+  function givenPassphrase(): Promise<{ value: string; source: string }> {
+    passphrase ??= (async () => {
+      const fromEnv = env[PASSPHRASE_ENV];
+      if (fromEnv) return { value: fromEnv, source: PASSPHRASE_ENV };
+      if (!options.promptPassphrase) {
+        throw new OauthxError(
+          "DECRYPT_FAILED",
+          `${paths.store} is passphrase-protected and no passphrase was given`,
+          {
+            remedy: `set ${PASSPHRASE_ENV}, or run oauthx in a terminal to be asked for it`,
+          },
+        );
+      }
+      const typed = await options.promptPassphrase();
+      if (typed === "") {
+        throw new OauthxError("DECRYPT_FAILED", "empty passphrase", {
+          remedy: "retry and type the passphrase",
+        });
+      }
+      return { value: typed, source: "the passphrase typed" };
+    })();
+    // A failed prompt may be retried by the next call rather than failing forever.
+    passphrase.catch(() => {
+      passphrase = undefined;
+    });
+    return passphrase;
+  }
+
+  /** The key for an existing file, refusing settings that contradict how the file is encrypted. */
+  async function decryptionKeyFor(encryption: StoreEncryption): Promise<DecryptionKey> {
+    if (encryption === "passphrase") {
+      if (explicitIdentityConfigured(env)) {
+        throw new OauthxError(
+          "DECRYPT_FAILED",
+          `${paths.store} is passphrase-protected, but an age identity is configured`,
+          {
+            remedy: `unset ${IDENTITY_ENV} and ${IDENTITY_FILE_ENV}, and give the passphrase in ${PASSPHRASE_ENV}`,
+          },
+        );
+      }
+      const { value, source } = await givenPassphrase();
+      return { kind: "passphrase", passphrase: value, source };
+    }
+    if (env[PASSPHRASE_ENV]) {
+      throw new OauthxError(
+        "DECRYPT_FAILED",
+        `${paths.store} is encrypted to an age identity, but ${PASSPHRASE_ENV} is set`,
+        { remedy: `unset ${PASSPHRASE_ENV}` },
+      );
+    }
+    const identity = resolveIdentity(env, paths.identity);
+    if (identity === undefined) {
+      throw new OauthxError(
+        "DECRYPT_FAILED",
+        `no identity to decrypt ${paths.store}: ${paths.identity} is missing`,
+        {
+          remedy: `restore ${paths.identity}, or set ${IDENTITY_ENV} or ${IDENTITY_FILE_ENV}`,
+        },
+      );
+    }
+    return { kind: "identity", keys: identity.keys, source: identity.source };
+  }
+
+  async function readSnapshot(): Promise<Snapshot> {
+    checkDirectoryIfPresent(paths.home);
+    const bytes = readPrivateFile(paths.store);
+    if (bytes === undefined)
+      return { document: freezeDeep(emptyDocument()), encryption: undefined, key: undefined };
+
+    if (last !== undefined && sameBytes(last.bytes, bytes)) {
+      return {
+        document: freezeDeep(parseDocument(last.json, paths.store)),
+        encryption: last.encryption,
+        key: last.key,
+      };
+    }
+    const file: AgeFile = await inspectAgeFile(bytes, paths.store);
+    const key = await decryptionKeyFor(file.encryption);
+    const json = await decryptStore(file, key, paths.store);
+    const document = freezeDeep(parseDocument(json, paths.store));
+    last = { bytes, json, encryption: file.encryption, key };
+    return { document, encryption: file.encryption, key };
+  }
+
+  /** Write back the way the file was; a new store uses the passphrase or the identity. */
+  async function encryptionKeyFor(snapshot: Snapshot): Promise<EncryptionKey> {
+    const scryptWorkFactor = options.scryptWorkFactor ?? DEFAULT_SCRYPT_WORK_FACTOR;
+    const key = snapshot.key;
+    if (key?.kind === "passphrase")
+      return { kind: "passphrase", passphrase: key.passphrase, scryptWorkFactor };
+    if (key?.kind === "identity") return { kind: "identity", key: key.keys[0]!, source: key.source };
+
+    if (env[PASSPHRASE_ENV]) {
+      if (explicitIdentityConfigured(env)) {
+        throw new OauthxError("CONFIG_INVALID", `both ${PASSPHRASE_ENV} and an age identity are set`, {
+          remedy: `unset either ${PASSPHRASE_ENV} or ${IDENTITY_ENV}/${IDENTITY_FILE_ENV}`,
+        });
+      }
+      return { kind: "passphrase", passphrase: env[PASSPHRASE_ENV], scryptWorkFactor };
+    }
+    const identity =
+      resolveIdentity(env, paths.identity) ?? (await createIdentityFile(paths.identity, new Date(now())));
+    return { kind: "identity", key: identity.keys[0]!, source: identity.source };
+  }
+
+  return {
+    paths,
+
+    async read() {
+      return (await readSnapshot()).document;
+    },
+
+    async update(change) {
+      ensurePrivateDirectory(paths.home);
+      const timeoutMs = lockTimeout(options.lockTimeoutMs, env);
+      const lock = await acquireLock(paths.lock, { timeoutMs });
+      try {
+        const snapshot = await readSnapshot();
+        const next = await change(snapshot.document);
+        if (next === snapshot.document) return snapshot.document;
+
+        const problem = findDocumentProblem(next);
+        if (problem !== undefined) {
+          throw new OauthxError("INTERNAL", `refusing to write an invalid store document (at ${problem})`, {
+            remedy: "report this bug; the store was left unchanged",
+          });
+        }
+        const key = await encryptionKeyFor(snapshot);
+        const json = serializeDocument(next);
+        const bytes = await encryptStore(json, key);
+
+        removeAbandonedTempFiles(paths.store, { nowMs: now() });
+        await writeFileAtomic(paths.store, bytes, {
+          mode: 0o600,
+          ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
+        });
+        const encryption: StoreEncryption = key.kind === "passphrase" ? "passphrase" : "recipients";
+        last = { bytes, json, encryption, key: decryptionKeyOf(key, snapshot) };
+        return freezeDeep(parseDocument(json, paths.store));
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+function decryptionKeyOf(key: EncryptionKey, snapshot: Snapshot): DecryptionKey {
+  if (snapshot.key !== undefined) return snapshot.key;
+  if (key.kind === "passphrase")
+    return { kind: "passphrase", passphrase: key.passphrase, source: PASSPHRASE_ENV };
+  return { kind: "identity", keys: [key.key], source: key.source };
+}
+
+/** The store file's bytes, after checking (on the open descriptor) that only its owner can reach it. */
+function readPrivateFile(file: string): Uint8Array | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
+  try {
+    assertPrivateFile(file, fs.fstatSync(fd));
+    return new Uint8Array(fs.readFileSync(fd));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function lockTimeout(explicit: number | undefined, env: OpenStoreOptions["env"]): number {
+  if (explicit !== undefined) return explicit;
+  const text = env[LOCK_TIMEOUT_ENV];
+  if (!text) return DEFAULT_LOCK_TIMEOUT_MS;
+  if (!/^\d{1,9}$/.test(text)) {
+    throw new OauthxError("CONFIG_INVALID", `${LOCK_TIMEOUT_ENV} must be a whole number of milliseconds`, {
+      remedy: `set ${LOCK_TIMEOUT_ENV}=10000, or unset it`,
+    });
+  }
+  return Number(text);
+}

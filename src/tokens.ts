@@ -1,0 +1,209 @@
+// The token manager: "give me a token for (provider, profile) valid for at least N seconds".
+//
+// This is where rotating refresh tokens are kept safe. With rotation (GitLab, Atlassian, GitHub
+// Apps, OAuth 2.1 servers; RFC 9700 §4.14.2) every refresh kills the refresh token it used, and a
+// server that sees a used one again revokes the whole grant. So:
+//   1. read the store without a lock; a token valid for minTtl (+ skew) is returned at once;
+//   2. otherwise take the store lock and read again: another process may have refreshed;
+//   3. only if still needed, refresh and write the result before releasing the lock, so no other
+//      process can present the refresh token we just spent;
+//   4. within one process, concurrent callers share one refresh (one promise per profile).
+// A refresh rejected with invalid_grant is checked against a fresh read of the store before it is
+// reported: if the refresh token there changed, someone else rotated it and that result is used.
+
+import { isOauthxError, OauthxError } from "./errors.ts";
+import { getEntry, type StoreDocument, type TokenEntry, withEntry } from "./store/document.ts";
+
+/** What the manager needs of a store: lock-free reads, and read-modify-write under the lock. */
+export interface DocumentStore {
+  read(): Promise<StoreDocument>;
+  update(change: (document: StoreDocument) => StoreDocument | Promise<StoreDocument>): Promise<StoreDocument>;
+}
+
+/** The protocol half of a refresh, for one provider: RFC 6749 §6 through src/oauth. */
+export type Refresher = (entry: TokenEntry) => Promise<RefreshedTokens>;
+
+export interface RefreshedTokens {
+  access_token: string;
+  token_type: string;
+  /** Seconds, as the server said; absent when it did not. */
+  expires_in?: number;
+  /** Present when the server issued a new one (rotation); absent keeps the old one (RFC 6749 §6). */
+  refresh_token?: string;
+  scope?: string[];
+  extra?: Record<string, string>;
+}
+
+export interface TokenRequest {
+  provider: string;
+  profile: string;
+  /** The token must stay valid for at least this many seconds. */
+  minTtlSeconds?: number;
+  /** Refresh even if the stored token is still valid (`oauthx refresh`). */
+  force?: boolean;
+  refresher: Refresher;
+}
+
+export interface TokenManagerOptions {
+  store: DocumentStore;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+  /** Told about every new refresh token (CI mode hands it to OAUTHX_ON_ROTATE). */
+  onRotate?: (provider: string, profile: string, refreshToken: string) => Promise<void> | void;
+  /**
+   * Runs the refresh-and-write section (the CLI defers Ctrl-C and SIGTERM there, so a rotated
+   * refresh token is stored before the process ends). Default: just runs it.
+   */
+  critical?: <T>(section: () => Promise<T>) => Promise<T>;
+}
+
+/** Tokens are treated as expiring this much early: clocks differ and requests take time. */
+export const CLOCK_SKEW_SECONDS = 30;
+export const DEFAULT_MIN_TTL_SECONDS = 60;
+
+export class TokenManager {
+  readonly #store: DocumentStore;
+  readonly #now: () => number;
+  readonly #onRotate: TokenManagerOptions["onRotate"];
+  readonly #critical: NonNullable<TokenManagerOptions["critical"]>;
+  readonly #inflight = new Map<string, Promise<TokenEntry>>();
+
+  constructor(options: TokenManagerOptions) {
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+    this.#onRotate = options.onRotate;
+    this.#critical = options.critical ?? ((section) => section());
+  }
+
+  /** The stored entry, without refreshing; AUTH_REQUIRED when there is none. */
+  async peek(provider: string, profile: string): Promise<TokenEntry> {
+    return requireEntry(await this.#store.read(), provider, profile);
+  }
+
+  async getToken(request: TokenRequest): Promise<TokenEntry> {
+    const minTtl = request.minTtlSeconds ?? DEFAULT_MIN_TTL_SECONDS;
+    let seen: TokenEntry | undefined;
+    if (!request.force) {
+      seen = requireEntry(await this.#store.read(), request.provider, request.profile);
+      if (isFresh(seen, minTtl, this.#now())) return seen;
+    }
+    const key = `${request.provider}\u0000${request.profile}`;
+    const pending = this.#inflight.get(key);
+    if (pending) return pending;
+    const refresh = this.#refreshUnderLock(request, minTtl, seen).finally(() => this.#inflight.delete(key));
+    this.#inflight.set(key, refresh);
+    return refresh;
+  }
+
+  async #refreshUnderLock(
+    request: TokenRequest,
+    minTtl: number,
+    seen: TokenEntry | undefined,
+  ): Promise<TokenEntry> {
+    const { provider, profile } = request;
+    let used: string | undefined;
+    let rotated: string | undefined;
+    try {
+      const document = await this.#critical(() =>
+        this.#store.update(async (current) => {
+          const entry = requireEntry(current, provider, profile);
+          // Re-checked under the lock: another process may have refreshed while we waited.
+          if (!request.force && isFresh(entry, minTtl, this.#now())) return current;
+          // Refreshed by someone else since our unlocked read: take it, even when the server's
+          // lifetime is shorter than minTtl — refreshing again would only spend another token.
+          if (seen && entry.access_token !== seen.access_token && isFresh(entry, 0, this.#now()))
+            return current;
+          if (!entry.refresh_token) {
+            throw new OauthxError(
+              "AUTH_REQUIRED",
+              `the ${provider} token has expired and there is no refresh token`,
+              {
+                remedy: loginRemedy(provider, profile),
+              },
+            );
+          }
+          used = entry.refresh_token;
+          const tokens = await request.refresher(entry);
+          const next = mergeRefreshed(entry, tokens, this.#now());
+          if (next.refresh_token !== entry.refresh_token) rotated = next.refresh_token;
+          return withEntry(current, provider, profile, next);
+        }),
+      );
+      if (rotated !== undefined) await this.#onRotate?.(provider, profile, rotated);
+      return requireEntry(document, provider, profile);
+    } catch (error) {
+      if (isOauthxError(error, "REFRESH_REJECTED") && used !== undefined) {
+        // Someone else may have rotated the token between our read and our refresh (another host
+        // sharing this home, or a store edited by hand): prefer their result to a re-login.
+        const latest = getEntry(await this.#store.read(), provider, profile);
+        if (latest && latest.refresh_token !== used && isFresh(latest, minTtl, this.#now())) return latest;
+      }
+      throw error;
+    }
+  }
+}
+
+function requireEntry(document: StoreDocument, provider: string, profile: string): TokenEntry {
+  const entry = getEntry(document, provider, profile);
+  if (entry) return entry;
+  throw new OauthxError(
+    "AUTH_REQUIRED",
+    `not logged in to ${provider}${profile === "default" ? "" : ` (profile ${profile})`}`,
+    { remedy: loginRemedy(provider, profile) },
+  );
+}
+
+export function loginRemedy(provider: string, profile: string): string {
+  return `run \`oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}\``;
+}
+
+/** Valid for at least minTtl (+ skew). No known expiry counts as valid until the API says 401. */
+export function isFresh(entry: TokenEntry, minTtlSeconds: number, nowMs: number): boolean {
+  if (entry.access_token === "") return false;
+  if (entry.expires_at === undefined) return true;
+  return entry.expires_at - nowMs / 1000 >= minTtlSeconds + CLOCK_SKEW_SECONDS;
+}
+
+/** When a token response says nothing of expiry, a JWT access token's `exp` is the next best. */
+export function expiresAt(
+  tokens: { access_token: string; expires_in?: number },
+  nowMs: number,
+): number | undefined {
+  if (tokens.expires_in !== undefined) return Math.floor(nowMs / 1000 + tokens.expires_in);
+  return jwtExpiry(tokens.access_token);
+}
+
+/** The `exp` claim of a JWT, unverified: it only schedules a refresh, it grants nothing. */
+export function jwtExpiry(token: string): number | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1] as string, "base64url").toString("utf8")) as {
+      exp?: unknown;
+    };
+    return typeof payload.exp === "number" && Number.isFinite(payload.exp)
+      ? Math.floor(payload.exp)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function mergeRefreshed(entry: TokenEntry, tokens: RefreshedTokens, nowMs: number): TokenEntry {
+  const next: TokenEntry = {
+    ...entry,
+    access_token: tokens.access_token,
+    token_type: tokens.token_type,
+    // RFC 6749 §6: without a new refresh token in the response, the old one stays valid.
+    refresh_token: tokens.refresh_token ?? entry.refresh_token,
+    scopes: tokens.scope ?? entry.scopes,
+    obtained_at: Math.floor(nowMs / 1000),
+    extra: { ...entry.extra, ...tokens.extra },
+  };
+  const expiry = expiresAt(tokens, nowMs);
+  if (expiry === undefined) delete next.expires_at;
+  else next.expires_at = expiry;
+  if (next.refresh_token === undefined) delete next.refresh_token;
+  if (Object.keys(next.extra ?? {}).length === 0) delete next.extra;
+  return next;
+}

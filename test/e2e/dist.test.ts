@@ -1,0 +1,260 @@
+// `npm run dist`: every release binary is an executable of the right format and CPU (read from the
+// headers here, not from `file`), the linux-x64 one runs, and SHA256SUMS verifies.
+//
+// beforeAll runs `npm run dist` once: the @oven/bun-* runtimes come from the npm registry the
+// first time (from node_modules/.cache/oauthx-dist after that), then six compiles of ~1 s each.
+
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import packageJson from "../../package.json" with { type: "json" };
+import { ROOT, run } from "../support/run-node.ts";
+
+const RELEASE = join(ROOT, "dist/release");
+const VERSION = packageJson.version;
+const name = (target: string) => `oauthx-${VERSION}-${target}${target.startsWith("windows") ? ".exe" : ""}`;
+
+/** The first bytes of a file: enough for ELF program headers, Mach-O load commands, PE headers. */
+function head(path: string, length = 256 * 1024): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const buffer = Buffer.alloc(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Elf {
+  machine: "x86-64" | "aarch64" | number;
+  interpreter: string | undefined;
+}
+
+function readElf(bytes: Buffer): Elf {
+  expect(bytes.subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46])); // \x7fELF
+  expect(bytes[4], "EI_CLASS: 64-bit").toBe(2);
+  expect(bytes[5], "EI_DATA: little-endian").toBe(1);
+  expect(bytes.readUInt16LE(0x10), "e_type: executable or PIE").toBeOneOf([2, 3]);
+  const code = bytes.readUInt16LE(0x12);
+  const machine = code === 0x3e ? "x86-64" : code === 0xb7 ? "aarch64" : code;
+  // Program headers: PT_INTERP (3) names the dynamic loader, which tells glibc from musl.
+  const phoff = Number(bytes.readBigUInt64LE(0x20));
+  const phentsize = bytes.readUInt16LE(0x36);
+  const phnum = bytes.readUInt16LE(0x38);
+  let interpreter: string | undefined;
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (bytes.readUInt32LE(at) !== 3) continue;
+    const offset = Number(bytes.readBigUInt64LE(at + 8));
+    const size = Number(bytes.readBigUInt64LE(at + 32));
+    interpreter = bytes.toString("latin1", offset, offset + size).replace(/\0+$/, "");
+  }
+  return { machine, interpreter };
+}
+
+interface MachO {
+  cpu: "x86_64" | "arm64" | number;
+  fileType: number;
+  commands: number[];
+}
+
+function readMachO(bytes: Buffer): MachO {
+  expect(bytes.readUInt32LE(0), "MH_MAGIC_64").toBe(0xfeedfacf);
+  const code = bytes.readUInt32LE(4);
+  const cpu = code === 0x01000007 ? "x86_64" : code === 0x0100000c ? "arm64" : code;
+  const fileType = bytes.readUInt32LE(12);
+  const ncmds = bytes.readUInt32LE(16);
+  const commands: number[] = [];
+  let at = 32; // sizeof(mach_header_64)
+  for (let i = 0; i < ncmds; i++) {
+    commands.push(bytes.readUInt32LE(at));
+    at += bytes.readUInt32LE(at + 4);
+  }
+  return { cpu, fileType, commands };
+}
+
+interface Pe {
+  machine: "AMD64" | number;
+  optionalMagic: number;
+  subsystem: number;
+}
+
+function readPe(bytes: Buffer): Pe {
+  expect(bytes.toString("latin1", 0, 2)).toBe("MZ");
+  const pe = bytes.readUInt32LE(0x3c); // e_lfanew
+  expect(bytes.toString("latin1", pe, pe + 4)).toBe("PE\0\0");
+  const code = bytes.readUInt16LE(pe + 4);
+  const optional = pe + 24; // after the signature and the 20-byte COFF header
+  return {
+    machine: code === 0x8664 ? "AMD64" : code,
+    optionalMagic: bytes.readUInt16LE(optional),
+    subsystem: bytes.readUInt16LE(optional + 68),
+  };
+}
+
+describe("npm run dist", () => {
+  let home: string;
+  let log = "";
+
+  beforeAll(() => {
+    home = mkdtempSync(join(tmpdir(), "oauthx-dist-"));
+    const result = spawnSync("npm", ["run", "dist", "--silent"], { cwd: ROOT, encoding: "utf8" });
+    log = `${result.stdout}${result.stderr}`;
+    if (result.status !== 0) throw new Error(`npm run dist failed:\n${log}`);
+  }, 600_000);
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it("writes exactly the release binaries and SHA256SUMS", () => {
+    const expected = [
+      "linux-x64",
+      "linux-arm64",
+      "linux-x64-musl",
+      "darwin-x64",
+      "darwin-arm64",
+      "windows-x64",
+    ].map(name);
+    expect(readdirSync(RELEASE).sort()).toEqual([...expected, "SHA256SUMS"].sort());
+  });
+
+  it("linux: 64-bit little-endian ELF for x86-64 and aarch64, glibc or musl loader", () => {
+    const x64 = readElf(head(join(RELEASE, name("linux-x64"))));
+    expect(x64).toEqual({ machine: "x86-64", interpreter: "/lib64/ld-linux-x86-64.so.2" });
+    const arm64 = readElf(head(join(RELEASE, name("linux-arm64"))));
+    expect(arm64).toEqual({ machine: "aarch64", interpreter: "/lib/ld-linux-aarch64.so.1" });
+    const musl = readElf(head(join(RELEASE, name("linux-x64-musl"))));
+    expect(musl).toEqual({ machine: "x86-64", interpreter: "/lib/ld-musl-x86_64.so.1" });
+  });
+
+  it("macOS: 64-bit Mach-O executables for x86_64 and arm64, code-signed", () => {
+    for (const [target, cpu] of [
+      ["darwin-x64", "x86_64"],
+      ["darwin-arm64", "arm64"],
+    ] as const) {
+      const macho = readMachO(head(join(RELEASE, name(target))));
+      expect(macho.cpu, target).toBe(cpu);
+      expect(macho.fileType, `${target}: MH_EXECUTE`).toBe(2);
+      // LC_CODE_SIGNATURE: Apple silicon refuses to run an unsigned binary (ad-hoc is enough).
+      expect(macho.commands, `${target}: LC_CODE_SIGNATURE`).toContain(0x1d);
+    }
+  });
+
+  it("windows: PE32+ console executable for AMD64", () => {
+    expect(readPe(head(join(RELEASE, name("windows-x64"))))).toEqual({
+      machine: "AMD64",
+      optionalMagic: 0x20b, // PE32+
+      subsystem: 3, // IMAGE_SUBSYSTEM_WINDOWS_CUI
+    });
+  });
+
+  const linuxX64 = process.platform === "linux" && process.arch === "x64";
+  it.skipIf(!linuxX64)("the linux-x64 binary runs: --version and providers --json", async () => {
+    const binary = join(RELEASE, name("linux-x64"));
+    const env = { PATH: process.env.PATH, HOME: home, OAUTHX_HOME: home, NO_COLOR: "1" };
+    const version = await run(binary, ["--version"], { env });
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout).toMatch(
+      new RegExp(`^oauthx ${VERSION.replaceAll(".", "\\.")}\nbun [\\d.]+; linux-x64; compiled\n$`),
+    );
+    const providers = await run(binary, ["providers", "--json"], { env });
+    expect(providers.code, providers.stderr).toBe(0);
+    expect(JSON.parse(providers.stdout).length).toBeGreaterThanOrEqual(4);
+  });
+
+  const qemu =
+    linuxX64 &&
+    ["/usr/bin/qemu-aarch64", "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1"].every(existsSync);
+  it.skipIf(!qemu)("the linux-arm64 binary (cross-compiled bytecode) runs under qemu-aarch64", async () => {
+    const binary = join(RELEASE, name("linux-arm64"));
+    const result = await run("/usr/bin/qemu-aarch64", ["-L", "/usr/aarch64-linux-gnu", binary, "--version"], {
+      env: { PATH: process.env.PATH, HOME: home, OAUTHX_HOME: home },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("linux-arm64; compiled");
+  });
+
+  it("SHA256SUMS lists every binary, and `sha256sum -c` accepts it", async () => {
+    const lines = readFileSync(join(RELEASE, "SHA256SUMS"), "utf8").trimEnd().split("\n");
+    const files = readdirSync(RELEASE).filter((file) => file !== "SHA256SUMS");
+    // `<64 hex digits><two spaces><name>`: the text-mode line sha256sum writes and reads.
+    for (const line of lines) expect(line).toMatch(/^[0-9a-f]{64} {2}oauthx-[\w.-]+$/);
+    expect(lines.map((line) => line.slice(66)).sort()).toEqual(files.sort());
+    if (spawnSync("sha256sum", ["--version"]).status === 0) {
+      const check = await run("sha256sum", ["-c", "SHA256SUMS"], { cwd: RELEASE });
+      expect(check.code, check.stderr).toBe(0);
+      expect(check.stdout.trim().split("\n")).toEqual(files.sort().map((file) => `${file}: OK`));
+    } else {
+      // macOS without coreutils: compute the digests here.
+      for (const line of lines) {
+        const digest = createHash("sha256")
+          .update(readFileSync(join(RELEASE, line.slice(66))))
+          .digest("hex");
+        expect(digest, line.slice(66)).toBe(line.slice(0, 64));
+      }
+    }
+  });
+});
+
+describe("npm run build:npm: the npm package's bin, bundled for Node", () => {
+  const bundle = join(ROOT, "dist/npm/oauthx.js");
+  // The project's Node (24) and the machine's own, when it has another (Node 20 on these machines).
+  const nodes = [join(ROOT, "node_modules/.bin/node"), "/usr/bin/node", "/usr/local/bin/node"].filter(
+    existsSync,
+  );
+
+  beforeAll(() => {
+    const result = spawnSync("npm", ["run", "build:npm", "--silent"], { cwd: ROOT, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`npm run build:npm failed:\n${result.stdout}${result.stderr}`);
+  }, 120_000);
+
+  it("starts with a node shebang and is executable", () => {
+    expect(readFileSync(bundle, "utf8").split("\n", 1)[0]).toBe("#!/usr/bin/env node");
+    if (process.platform !== "win32") expect(statSync(bundle).mode & 0o111).not.toBe(0);
+  });
+
+  it.each(nodes)("runs on %s: --version and providers --json", async (node) => {
+    const home = mkdtempSync(join(tmpdir(), "oauthx-npm-"));
+    try {
+      const env = { PATH: process.env.PATH, HOME: home, OAUTHX_HOME: home, NO_COLOR: "1" };
+      const version = await run(node, [bundle, "--version"], { env });
+      expect(version.code, version.stderr).toBe(0);
+      expect(version.stdout).toMatch(new RegExp(`^oauthx ${VERSION.replaceAll(".", "\\.")}\nnode \\d+\\.`));
+      const providers = await run(node, [bundle, "providers", "--json"], { env });
+      expect(providers.code, providers.stderr).toBe(0);
+      expect(JSON.parse(providers.stdout).length).toBeGreaterThanOrEqual(4);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it.each(nodes)("the library bundle loads on %s and gives typed errors", async (node) => {
+    const home = mkdtempSync(join(tmpdir(), "oauthx-sdk-"));
+    try {
+      const script = [
+        `import { TokenManager, OauthxError } from ${JSON.stringify(join(ROOT, "dist/npm/sdk.js"))};`,
+        `const manager = new TokenManager({ provider: "github", home: ${JSON.stringify(home)}, env: {} });`,
+        "const error = await manager.getToken().catch((caught) => caught);",
+        "console.log(error instanceof OauthxError, error.code);",
+      ].join("\n");
+      const result = await run(node, ["--input-type=module", "-e", script], {
+        env: { PATH: process.env.PATH },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.trim()).toBe("true AUTH_REQUIRED");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

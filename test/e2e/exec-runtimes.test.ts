@@ -1,0 +1,115 @@
+// `oauthx exec` on the compiled binary, Bun and Deno (Deno reports signal exits differently:
+// TOOLCHAIN-FACTS.md): exit statuses, signal forwarding, --serve, --token-file.
+
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AuthServer, startAuthServer, userinfoStatus } from "../support/auth-server.ts";
+import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
+import { BIN, ROOT } from "../support/run-node.ts";
+
+const MAIN = join(ROOT, "src/main.ts");
+const RUNTIMES: Record<string, (args: string[]) => [string, string[]]> = {
+  binary: (args) => [BIN.oauthx, args],
+  bun: (args) => [BIN.bun, [MAIN, ...args]],
+  deno: (args) => [BIN.deno, ["run", "-A", MAIN, ...args]],
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
+  let server: AuthServer;
+  let cli: CliHarness;
+  const argv = (args: string[]) => RUNTIMES[runtime]!(args);
+
+  beforeAll(async () => {
+    // Short-lived access tokens: --serve and --token-file must hand out renewed ones.
+    server = await startAuthServer({ accessTokenTtl: 4 });
+    cli = cliHarness(server);
+    const login = await cli.oauthx(["login", "local", "--timeout", "30s"]);
+    expect(login.code, login.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    cli?.cleanup();
+    await server?.close();
+  });
+
+  /** Runs oauthx on this runtime; `during` gets the process while it runs. */
+  function oauthx(args: string[], during?: (pid: number) => Promise<void>) {
+    const [command, list] = argv(args);
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(command, list, { env: cli.env, stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      child.once("error", reject);
+      child.once("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+      if (during) during(child.pid as number).catch(reject);
+    });
+  }
+
+  it("propagates 0, 7, 127, 126, 130 and 143", async () => {
+    expect((await oauthx(["exec", "local", "--", "true"])).code).toBe(0);
+    expect((await oauthx(["exec", "local", "--", "sh", "-c", "exit 7"])).code).toBe(7);
+    expect((await oauthx(["exec", "local", "--", "oauthx-no-such-command"])).code).toBe(127);
+    const script = join(cli.home, "plain-file.sh");
+    writeFileSync(script, "#!/bin/sh\nexit 0\n", { mode: 0o644 });
+    expect((await oauthx(["exec", "local", "--", script])).code).toBe(126);
+    expect((await oauthx(["exec", "local", "--", "sh", "-c", "kill -INT $$"])).code).toBe(130);
+    expect((await oauthx(["exec", "local", "--", "sh", "-c", "kill -TERM $$"])).code).toBe(143);
+  });
+
+  it("SIGTERM to oauthx reaches the child exactly once, and the child's own exit code wins", async () => {
+    const counter = join(cli.home, `sigterm-${runtime}.log`);
+    const ready = join(cli.home, `ready-${runtime}`);
+    const child = `trap 'echo got >> "${counter}"; exit 0' TERM; touch "${ready}"; while :; do sleep 0.05; done`;
+    const result = await oauthx(["exec", "local", "--", "sh", "-c", child], async (pid) => {
+      for (let i = 0; i < 200 && !existsSync(ready); i++) await sleep(50);
+      process.kill(pid, "SIGTERM");
+    });
+    expect(result.code, result.stderr).toBe(0);
+    await sleep(200);
+    expect(readFileSync(counter, "utf8")).toBe("got\n");
+  });
+
+  it("--serve answers a fresh token after the first one expired", async () => {
+    const fetchToken =
+      'curl -fsS -H "Authorization: Bearer $OAUTHX_SERVE_SECRET" "$OAUTHX_SERVE_URL/local" || echo CURL_FAILED';
+    const denied = 'curl -s -o /dev/null -w "%{http_code}" "$OAUTHX_SERVE_URL/local"';
+    const script = `echo "first=$LOCAL_TOKEN"; echo "t0=$(date +%s)"; sleep 5; echo "served=$(${fetchToken})"; echo "anon=$(${denied})"`;
+    const result = await oauthx(["exec", "local", "--serve", "--min-ttl", "1s", "--", "sh", "-c", script]);
+    expect(result.code, result.stderr).toBe(0);
+    const first = /first=(.*)/.exec(result.stdout)?.[1] ?? "";
+    const t0 = Number(/t0=(\d+)/.exec(result.stdout)?.[1]);
+    const served = JSON.parse(/served=(.*)/.exec(result.stdout)?.[1] ?? "{}") as {
+      access_token?: string;
+      expires_at?: string;
+    };
+    expect(first).not.toBe("");
+    expect(served.access_token).toBeDefined();
+    expect(served.access_token).not.toBe(first);
+    // The first token lived 4 s from before t0; the served one outlives it: it was issued later.
+    expect(Date.parse(served.expires_at as string) / 1000).toBeGreaterThan(t0 + 4);
+    expect(await userinfoStatus(server, served.access_token as string)).toBe(200);
+    // Without the per-run secret the endpoint refuses.
+    expect(/anon=(\d+)/.exec(result.stdout)?.[1]).toBe("401");
+  });
+
+  it("--token-file: 0600, renewed content readable by the child, removed after exit", async () => {
+    const script =
+      'stat -c "%a" "$BEARER_TOKEN_FILE"; echo "$BEARER_TOKEN_FILE"; [ "$(cat "$BEARER_TOKEN_FILE")" = "$LOCAL_TOKEN" ] && echo same';
+    const result = await oauthx(["exec", "local", "--token-file", "--", "sh", "-c", script]);
+    expect(result.code, result.stderr).toBe(0);
+    const [mode, path, same] = result.stdout.trim().split("\n");
+    expect(mode).toBe("600");
+    expect(same).toBe("same");
+    expect(existsSync(path as string)).toBe(false);
+    expect(statSync(cli.home).isDirectory()).toBe(true);
+  });
+});

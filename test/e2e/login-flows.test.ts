@@ -1,0 +1,160 @@
+// The ways a login can go, on the compiled binary against oidc-provider: the device flow, a denied
+// consent, nobody coming back (timeout), a port already taken, an http endpoint, and `--no-browser`
+// over SSH where the person pastes the address the browser ended on.
+
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AuthServer, NATIVE_CLIENT_ID, startAuthServer } from "../support/auth-server.ts";
+import { browserlessLogin } from "../support/browserless-login.ts";
+import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
+import { BIN } from "../support/run-node.ts";
+
+describe("login flows", () => {
+  let server: AuthServer;
+  let cli: CliHarness;
+  beforeAll(async () => {
+    server = await startAuthServer({ accessTokenTtl: 600 });
+    cli = cliHarness(server);
+  });
+  afterAll(async () => {
+    cli?.cleanup();
+    await server?.close();
+  });
+
+  it("--device: shows the user code, opens the verification page, polls until approved", async () => {
+    const result = await cli.oauthx(["login", "local", "--device", "--profile", "device"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/and enter the code: [A-Z]{4}-?[A-Z]{4}/);
+    expect(result.stderr).toContain("Logged in to Local Test Server as alice@example.test (profile device).");
+    const token = await cli.oauthx(["token", "local", "--profile", "device"]);
+    expect(token.code).toBe(0);
+  }, 60_000);
+
+  it("a denied consent ends with AUTH_DENIED (exit 5) and stores nothing", async () => {
+    const result = await cli.oauthx(["login", "local", "--profile", "denied"], {
+      env: { BOT_DECISION: "deny" },
+    });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain("[AUTH_DENIED]");
+    expect(result.stderr).toContain("access_denied");
+    const status = JSON.parse((await cli.oauthx(["status", "--json"])).stdout) as { profile: string }[];
+    expect(status.map((row) => row.profile)).not.toContain("denied");
+  });
+
+  it("nobody comes back: CALLBACK_TIMEOUT after --timeout, with the loopback port closed", async () => {
+    const result = await cli.oauthx(["login", "local", "--timeout", "1s"], { env: { BROWSER: "/bin/true" } });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain("[CALLBACK_TIMEOUT]");
+    const port = Number(/redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(result.stderr)?.[1]);
+    expect(port).toBeGreaterThan(0);
+    // The port is free again: we can listen on it ourselves.
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.listen(port, "127.0.0.1", () => resolve());
+    });
+    await new Promise((resolve) => probe.close(resolve));
+  });
+
+  it("Ctrl-C (SIGINT) ends the login with exit 130 and closes the loopback server", async () => {
+    const child = spawn(BIN.oauthx, ["login", "local", "--timeout", "60s"], {
+      env: { ...cli.env, BROWSER: "/bin/true" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const port = await new Promise<number>((resolve) => {
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+        const match = /redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(stderr);
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toContain("[INTERRUPTED]");
+    const probe = createServer();
+    await new Promise<void>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.listen(port, "127.0.0.1", () => resolve());
+    });
+    await new Promise((resolve) => probe.close(resolve));
+  });
+
+  it("--port taken: PORT_IN_USE names the port", async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await cli.oauthx(["login", "local", "--port", String(port)]);
+      expect(result.code).toBe(5);
+      expect(result.stderr).toContain("[PORT_IN_USE]");
+      expect(result.stderr).toContain(String(port));
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it("an http endpoint off loopback is a configuration error before any request", async () => {
+    const before = server.counters.tokenRequests;
+    const file = join(cli.home, "providers.yaml");
+    const original = readFileSync(file, "utf8");
+    writeFileSync(
+      file,
+      [
+        "providers:",
+        "  local:",
+        "    name: Local Test Server",
+        `    issuer: ${server.issuer}`,
+        `    client_id: ${NATIVE_CLIENT_ID}`,
+        "  plain:",
+        "    name: Plain HTTP",
+        "    client_id: x",
+        "    authorization_endpoint: http://auth.example.com/authorize",
+        "    token_endpoint: http://auth.example.com/token",
+        "",
+      ].join("\n"),
+    );
+    try {
+      const result = await cli.oauthx(["login", "plain"]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(
+        /providers\.yaml:9:\d+: provider "plain", field authorization_endpoint: must use https/,
+      );
+      expect(server.counters.tokenRequests).toBe(before);
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+
+  it("--no-browser on a terminal: the redirected address pasted back completes the login", async () => {
+    // `script` gives oauthx a terminal, as over SSH; the browser runs elsewhere and cannot reach
+    // this machine's loopback, so its final address is pasted.
+    const command = `${BIN.oauthx} login local --no-browser --profile pasted --timeout 30s`;
+    const child = spawn("script", ["-qfec", command, "/dev/null"], {
+      env: { ...cli.env, TERM: "dumb" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let output = "";
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL in: ${output}`)), 20_000);
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        output += chunk;
+        const match = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/.exec(output);
+        if (match && output.includes("paste the address")) {
+          clearTimeout(timer);
+          resolve(match[1] as string);
+        }
+      });
+    });
+    const browser = await browserlessLogin(url, { login: "dave", deliver: false });
+    expect(browser.redirect?.pathname).toBe("/callback");
+    child.stdin.write(`${browser.redirect?.toString()}\n`);
+    expect(await exited).toBe(0);
+    expect(output).toContain("Logged in to Local Test Server as dave@example.test (profile pasted).");
+  });
+});

@@ -1,0 +1,96 @@
+// The library API: a login made by the binary is used in-process by `TokenManager`, whose fetch
+// adds the token, resolves paths against api_base, and refreshes once on 401.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OauthxError, TokenManager } from "../../src/sdk.ts";
+import { getEntry, withEntry } from "../../src/store/document.ts";
+import { openStore } from "../../src/store/store.ts";
+import { type AuthServer, startAuthServer, userinfoStatus } from "../support/auth-server.ts";
+import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
+
+describe("SDK: TokenManager", () => {
+  let server: AuthServer;
+  let cli: CliHarness;
+  beforeAll(async () => {
+    server = await startAuthServer({ accessTokenTtl: 600 });
+    cli = cliHarness(server);
+    const login = await cli.oauthx(["login", "local", "--timeout", "30s"]);
+    expect(login.code, login.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    cli?.cleanup();
+    await server?.close();
+  });
+
+  const manager = () => new TokenManager({ provider: "local", home: cli.home, env: {} });
+
+  it("getToken returns the stored token, the same one the CLI prints", async () => {
+    const token = await manager().getToken();
+    expect(token).toBe((await cli.oauthx(["token", "local"])).stdout.trim());
+  });
+
+  it("fetch resolves a path against api_base and sends the token", async () => {
+    const response = await manager().fetch("/me");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ sub: "alice" });
+  });
+
+  it("fetch refreshes once and retries when the API answers 401", async () => {
+    const store = openStore({ home: cli.home, env: {} });
+    await store.update((document) => {
+      const entry = getEntry(document, "local", "default")!;
+      return withEntry(document, "local", "default", { ...entry, access_token: "no-longer-accepted" });
+    });
+    const before = server.counters.refreshRequests;
+    const response = await manager().fetch(`${server.issuer}/me`);
+    expect(response.status).toBe(200);
+    expect(server.counters.refreshRequests).toBe(before + 1);
+  });
+
+  it("50 concurrent getToken() calls on an expired token make exactly one refresh at the server", async () => {
+    const store = openStore({ home: cli.home, env: {} });
+    await store.update((document) => {
+      const entry = getEntry(document, "local", "default")!;
+      return withEntry(document, "local", "default", {
+        ...entry,
+        expires_at: Math.floor(Date.now() / 1000) - 1,
+      });
+    });
+    const before = { ...server.counters };
+    const shared = manager();
+    const tokens = await Promise.all(Array.from({ length: 50 }, () => shared.getToken()));
+    expect(server.counters.refreshRequests - before.refreshRequests).toBe(1);
+    expect(server.counters.grantsRevoked).toBe(before.grantsRevoked);
+    expect(new Set(tokens).size).toBe(1);
+    expect(await userinfoStatus(server, tokens[0] as string)).toBe(200);
+  });
+
+  it("a refresh token the server rejects gives REFRESH_REJECTED with the login remedy, store kept", async () => {
+    const store = openStore({ home: cli.home, env: {} });
+    await store.update((document) => {
+      const entry = getEntry(document, "local", "default")!;
+      return withEntry(document, "local", "default", {
+        ...entry,
+        refresh_token: "forged-refresh-token",
+        expires_at: Math.floor(Date.now() / 1000) - 1,
+      });
+    });
+    const before = readFileSync(join(cli.home, "tokens.age"));
+    const result = await cli.oauthx(["token", "local"]);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toContain("[REFRESH_REJECTED]");
+    expect(result.stderr).toContain("run `oauthx login local`");
+    expect(result.stdout).toBe("");
+    expect(readFileSync(join(cli.home, "tokens.age")).equals(before)).toBe(true);
+  });
+
+  it("errors are typed: an unknown profile needs a login", async () => {
+    const error = await new TokenManager({ provider: "local", profile: "work", home: cli.home, env: {} })
+      .getToken()
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OauthxError);
+    expect((error as OauthxError).code).toBe("AUTH_REQUIRED");
+  });
+});

@@ -1,0 +1,91 @@
+// The store is a standard age file (DESIGN.md "The store"): the reference age CLI reads what
+// oauthx writes, and oauthx reads what the age CLI writes, with identities and with passphrases.
+
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { type StoreDocument, withEntry } from "../../src/store/document.ts";
+import { openStore } from "../../src/store/index.ts";
+import { age, ageKeygen, ageWithTty, haveAge, haveScript } from "../support/store-age-cli.ts";
+import { sampleEntry, useTempHome } from "../support/store-temp-home.ts";
+
+const tempHome = useTempHome();
+
+const validDocument: StoreDocument = withEntry(
+  { version: 1, profiles: {} },
+  "github",
+  "default",
+  sampleEntry("from-age-cli"),
+);
+
+function freshHome(): string {
+  fs.mkdirSync(tempHome().home, { mode: 0o700 });
+  return tempHome().home;
+}
+
+describe.skipIf(!haveAge)("interop with the age CLI", () => {
+  it("age -d -i identity.txt tokens.age prints the document oauthx wrote", async () => {
+    const store = openStore({ home: tempHome().home, env: {} });
+    const written = await store.update((doc) => withEntry(doc, "github", "default", sampleEntry("a")));
+    const printed = age(["-d", "-i", store.paths.identity, store.paths.store]);
+    expect(JSON.parse(printed)).toEqual(written);
+  });
+
+  it("reads a store made by age -r <recipient> with an age-keygen identity.txt, and writes it back", async () => {
+    const home = freshHome();
+    const recipient = ageKeygen(path.join(home, "identity.txt"));
+    const storePath = path.join(home, "tokens.age");
+    age(["-r", recipient, "-o", storePath], JSON.stringify(validDocument));
+
+    // age creates its output with the umask's mode (0644 here): refused until the user fixes it.
+    const store = openStore({ home, env: {} });
+    await expect(store.read()).rejects.toMatchObject({
+      code: "STORE_PERMISSIONS",
+      remedy: `chmod 600 ${storePath}`,
+    });
+    fs.chmodSync(storePath, 0o600);
+    expect(await store.read()).toEqual(validDocument);
+    await store.update((doc) => withEntry(doc, "github", "second", sampleEntry("second")));
+    const printed = JSON.parse(age(["-d", "-i", store.paths.identity, store.paths.store]));
+    expect(Object.keys(printed.profiles.github)).toEqual(["default", "second"]);
+  });
+
+  it("reads an armored store (age -a) through OAUTHX_AGE_IDENTITY_FILE", async () => {
+    const home = freshHome();
+    const identityFile = path.join(tempHome().root, "elsewhere.txt");
+    const recipient = ageKeygen(identityFile);
+    age(["-a", "-r", recipient, "-o", path.join(home, "tokens.age")], JSON.stringify(validDocument));
+    expect(fs.readFileSync(path.join(home, "tokens.age"), "utf8")).toMatch(
+      /^-----BEGIN AGE ENCRYPTED FILE-----/,
+    );
+    fs.chmodSync(path.join(home, "tokens.age"), 0o600);
+    const store = openStore({ home, env: { OAUTHX_AGE_IDENTITY_FILE: identityFile } });
+    expect(await store.read()).toEqual(validDocument);
+  });
+
+  describe.skipIf(!haveScript)("passphrases (age needs a terminal: driven through script(1))", () => {
+    const passphrase = "tortoise-lantern-quartz-meadow";
+
+    it("age -d decrypts a passphrase store oauthx wrote", async () => {
+      const store = openStore({
+        home: tempHome().home,
+        env: { OAUTHX_PASSPHRASE: passphrase },
+        scryptWorkFactor: 10,
+      });
+      const written = await store.update((doc) => withEntry(doc, "github", "default", sampleEntry("p")));
+      const out = path.join(tempHome().root, "out.json");
+      await ageWithTty(["-d", "-o", out, store.paths.store], passphrase);
+      expect(JSON.parse(fs.readFileSync(out, "utf8"))).toEqual(written);
+    });
+
+    it("oauthx reads a store age -p wrote (default work factor)", async () => {
+      const home = freshHome();
+      const plain = path.join(tempHome().root, "plain.json");
+      fs.writeFileSync(plain, JSON.stringify(validDocument));
+      await ageWithTty(["-p", "-o", path.join(home, "tokens.age"), plain], passphrase);
+      fs.chmodSync(path.join(home, "tokens.age"), 0o600); // age creates files with the umask's mode
+      const store = openStore({ home, env: { OAUTHX_PASSPHRASE: passphrase } });
+      expect(await store.read()).toEqual(validDocument);
+    });
+  });
+});

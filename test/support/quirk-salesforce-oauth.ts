@@ -1,0 +1,155 @@
+// Salesforce's token response quirks (see PROVIDERS-RESEARCH.md "Salesforce"; jsforce
+// TokenResponse): no `expires_in` ever (the session timeout is an org setting); the answer carries
+// `instance_url` (the org's API host, which must become the API base), `id` (the identity URL),
+// `issued_at` in milliseconds as a string, and `signature`. A refresh returns a new access token
+// only, no refresh token. PKCE S256 required; the connected app needs no secret. Authorization at
+// /services/oauth2/authorize (a consenting user), API at /services/data/. Binds 127.0.0.1 on an
+// ephemeral port; the fake is its own instance_url.
+
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  answerAuthorize,
+  bearer,
+  type IssuedCode,
+  readBody,
+  redeemCode,
+  sendJson,
+} from "./fake-authorize.ts";
+
+export const SALESFORCE_FAKE_CLIENT_ID = "3MVG9fake.connected.app";
+const ORG_ID = "00DFAKE000000001";
+const USER_ID = "005FAKE000000001";
+
+export interface SalesforceFake {
+  url: string;
+  liveTokens: Set<string>;
+  liveRefreshTokens: Set<string>;
+  requests: { method: string; path: string; form?: Record<string, string> }[];
+  authorizations: IssuedCode[];
+  close(): Promise<void>;
+}
+
+export async function startSalesforceFake(): Promise<SalesforceFake> {
+  const liveTokens = new Set<string>();
+  const liveRefreshTokens = new Set<string>();
+  const requests: SalesforceFake["requests"] = [];
+  const authorizations: IssuedCode[] = [];
+  const codes = new Map<string, IssuedCode>();
+  let issued = 0;
+  let base = "";
+  const session = (scope: string) => {
+    const token = `${ORG_ID}!AQfake.session${++issued}`;
+    liveTokens.add(token);
+    return {
+      access_token: token,
+      signature: Buffer.from(`sig${issued}`).toString("base64"),
+      scope,
+      instance_url: base,
+      id: `${base}/id/${ORG_ID}/${USER_ID}`,
+      token_type: "Bearer",
+      issued_at: String(Date.now()),
+    };
+  };
+
+  const server = createServer(async (request, response) => {
+    const body = await readBody(request);
+    const url = new URL(request.url ?? "/", "http://127.0.0.1");
+    const isForm = (request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    requests.push({
+      method: request.method ?? "",
+      path: url.pathname,
+      ...(isForm ? { form: Object.fromEntries(new URLSearchParams(body)) } : {}),
+    });
+
+    if (request.method === "GET" && url.pathname === "/services/oauth2/authorize") {
+      const code = answerAuthorize(
+        url,
+        response,
+        { client_id: SALESFORCE_FAKE_CLIENT_ID, pkce: "required", scope_param: "scope" },
+        codes,
+      );
+      if (code) authorizations.push(code);
+      return;
+    }
+
+    if (request.method === "POST" && url.pathname === "/services/oauth2/token") {
+      const form = new URLSearchParams(body);
+      if (form.get("client_id") !== SALESFORCE_FAKE_CLIENT_ID) {
+        return sendJson(response, 400, {
+          error: "invalid_client_id",
+          error_description: "client identifier invalid",
+        });
+      }
+      if (form.get("grant_type") === "refresh_token") {
+        if (!liveRefreshTokens.has(form.get("refresh_token") ?? "")) {
+          return sendJson(response, 400, {
+            error: "invalid_grant",
+            error_description: "expired access/refresh token",
+          });
+        }
+        // Only a new access token; the refresh token stays.
+        return sendJson(response, 200, session("api refresh_token"));
+      }
+      const redeemed = redeemCode(codes, form);
+      if (!redeemed.ok) {
+        return sendJson(response, 400, { error: "invalid_grant", error_description: redeemed.why });
+      }
+      const refresh = `5Aep861fake.refresh${issued + 1}`;
+      liveRefreshTokens.add(refresh);
+      return sendJson(response, 200, { ...session(redeemed.issued.scope ?? ""), refresh_token: refresh });
+    }
+
+    const token = bearer(request);
+    if (request.method === "GET" && url.pathname === "/services/oauth2/userinfo") {
+      if (!token || !liveTokens.has(token)) return sendJson(response, 403, "Bad_OAuth_Token");
+      return sendJson(response, 200, {
+        sub: `${base}/id/${ORG_ID}/${USER_ID}`,
+        user_id: USER_ID,
+        organization_id: ORG_ID,
+        preferred_username: "alice@acme.example",
+        email: "alice@acme.example",
+        name: "Alice Admin",
+      });
+    }
+    if (request.method === "GET" && url.pathname.startsWith("/services/data/")) {
+      if (!token || !liveTokens.has(token)) {
+        return sendJson(response, 401, [
+          { message: "Session expired or invalid", errorCode: "INVALID_SESSION_ID" },
+        ]);
+      }
+      return sendJson(response, 200, {
+        sobjects: `${url.pathname}sobjects`,
+        limits: `${url.pathname}limits`,
+      });
+    }
+    if (request.method === "POST" && url.pathname === "/services/oauth2/revoke") {
+      const revoked = new URLSearchParams(body).get("token") ?? "";
+      liveTokens.delete(revoked);
+      liveRefreshTokens.delete(revoked);
+      response.writeHead(200);
+      response.end();
+      return;
+    }
+    response.writeHead(404, { "content-type": "text/html" });
+    response.end("<html>Not Found</html>");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  base = `http://127.0.0.1:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url: base,
+    liveTokens,
+    liveRefreshTokens,
+    requests,
+    authorizations,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
