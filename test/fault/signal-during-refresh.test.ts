@@ -29,7 +29,14 @@ describe.each(["SIGTERM", "SIGINT"] as const)("%s during a rotating refresh", (s
         onRefresh();
         setTimeout(() => {
           response.writeHead(200, { "content-type": "application/json" });
-          response.end(JSON.stringify({ access_token: "at-2", token_type: "Bearer", expires_in: 3600, refresh_token: "rt-2" }));
+          response.end(
+            JSON.stringify({
+              access_token: "at-2",
+              token_type: "Bearer",
+              expires_in: 3600,
+              refresh_token: "rt-2",
+            }),
+          );
         }, 600);
       });
     });

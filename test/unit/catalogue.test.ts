@@ -334,7 +334,11 @@ describe("schema affordances used by the catalogue", () => {
     const acme = parsed.acme!;
     expect(acme.scope_param).toBe("scope");
     expect(acme.authorization_response).toEqual({ deny_returns_no_params: false });
-    expect(acme.token_response).toEqual({ keep: [], expires_from: "expires_in", refresh_rejected_errors: [] });
+    expect(acme.token_response).toEqual({
+      keep: [],
+      expires_from: "expires_in",
+      refresh_rejected_errors: [],
+    });
   });
 
   it("accepts an endpoint that is exactly one placeholder, and nothing looser", () => {
