@@ -7,7 +7,6 @@
 //     handed on stdin (never argv or env) to the command in OAUTHX_ON_ROTATE — e.g.
 //     `gh secret set OAUTHX_GITHUB_REFRESH_TOKEN` — or, with no hook, a loud warning says so.
 
-import { spawn } from "node:child_process";
 import { scrubbedEnv } from "../platform/child-env.ts";
 import { oauthxVar } from "../providers/env-names.ts";
 import type { Context } from "./context.ts";
@@ -46,7 +45,10 @@ export function rotationHandler(ctx: Context) {
 }
 
 /** Runs the hook through the shell (it is the user's own command line) with the token on stdin. */
-function runHook(hook: string, secret: string, env: Record<string, string>): Promise<number> {
+// node:child_process is imported here, not at the top: loading it costs the warm `token` path
+// ~2 ms on Bun (bench/RESULTS.md), and only a rotation needs it.
+async function runHook(hook: string, secret: string, env: Record<string, string>): Promise<number> {
+  const { spawn } = await import("node:child_process");
   return new Promise((resolve) => {
     const child = spawn(hook, { shell: true, stdio: ["pipe", "inherit", "inherit"], env });
     child.once("error", () => resolve(127));

@@ -4,10 +4,9 @@
 
 import process from "node:process";
 import { defaultOauthxHome } from "../platform/paths.ts";
+import { descriptorOutput, isTerminal, type Output } from "../platform/standard-streams.ts";
 
-export interface Output {
-  write(text: string): void;
-}
+export type { Output };
 
 export interface Context {
   /** oauthx's directory: OAUTHX_HOME, else $XDG_CONFIG_HOME/oauthx, else ~/.config/oauthx. */
@@ -30,11 +29,11 @@ export interface Context {
 
 export function processContext(): Context {
   const env = process.env;
-  const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
+  let interactive: boolean | undefined;
   return {
     home: defaultOauthxHome(env),
-    stdout: { write: (text) => void process.stdout.write(text) },
-    stderr: { write: (text) => void process.stderr.write(text) },
+    stdout: descriptorOutput(1),
+    stderr: descriptorOutput(2),
     env,
     now: () => Date.now(),
     readStdin: async () => {
@@ -59,7 +58,14 @@ export function processContext(): Context {
         process.stdin.pause();
       }
     },
-    interactive,
-    color: interactive && !env.NO_COLOR,
+    // Getters: the terminal check is asked for by few commands, and costs the others (see
+    // platform/standard-streams.ts).
+    get interactive() {
+      interactive ??= isTerminal(0) && isTerminal(2);
+      return interactive;
+    },
+    get color() {
+      return this.interactive && !env.NO_COLOR;
+    },
   };
 }
