@@ -12,8 +12,9 @@ const FROM_TERMINAL = new Set<NodeJS.Signals>(["SIGINT", "SIGQUIT"]);
 
 export interface RunChildOptions {
   env: Record<string, string>;
-  /** A person at a terminal: terminal-generated signals reach the child without us. */
-  terminal: boolean;
+  /** A person at a terminal: terminal-generated signals reach the child without us. Asked only
+   * when SIGINT or SIGQUIT arrives, because the check itself costs start-up time on Bun. */
+  atTerminal: () => boolean;
 }
 
 export type ChildOutcome =
@@ -35,7 +36,7 @@ export async function runChild(
   const handlers = new Map<NodeJS.Signals, () => void>();
   for (const signal of FORWARDED) {
     const handler = () => {
-      if (options.terminal && FROM_TERMINAL.has(signal)) return;
+      if (FROM_TERMINAL.has(signal) && options.atTerminal()) return;
       deliver(signal);
     };
     handlers.set(signal, handler);

@@ -77,7 +77,7 @@ export const command: Command = {
         Object.assign(env, kept.env);
       }
       const [program, ...args] = rest as [string, ...string[]];
-      const outcome = await runChild(program, args, { env, terminal: ctx.interactive });
+      const outcome = await runChild(program, args, { env, atTerminal: () => ctx.interactive });
       if (outcome.kind === "exited") return outcome.status;
       if (outcome.kind === "not-found") {
         ctx.stderr.write(`oauthx exec: command not found: ${program}\n`);

@@ -78,6 +78,30 @@ describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
     expect(readFileSync(counter, "utf8")).toBe("got\n");
   });
 
+  it("Ctrl-C at a terminal reaches the child once: oauthx does not forward it a second time", async () => {
+    // `script` gives oauthx and its child a terminal; the ^C byte written to it makes the terminal
+    // send SIGINT to the whole foreground process group, as a person pressing Ctrl-C does.
+    const counter = join(cli.home, `sigint-${runtime}.log`);
+    const ready = join(cli.home, `ready-int-${runtime}`);
+    const childScript = join(cli.home, `int-child-${runtime}.sh`);
+    writeFileSync(
+      childScript,
+      `trap 'echo got >> "${counter}"' INT\ntouch "${ready}"\ni=0\nwhile [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done\nexit 0\n`,
+    );
+    const [command, list] = argv(["exec", "local", "--", "sh", childScript]);
+    // `exec`: script runs its command through `sh -c`, and a dash waiting on it would itself die of
+    // the SIGINT (exit 130) whatever oauthx does.
+    const child = spawn("script", ["-qfec", ["exec", command, ...list].join(" "), "/dev/null"], {
+      env: { ...cli.env, TERM: "dumb" },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    for (let i = 0; i < 200 && !existsSync(ready); i++) await sleep(50);
+    child.stdin.write("\x03");
+    expect(await exited).toBe(0);
+    expect(readFileSync(counter, "utf8")).toBe("got\n");
+  });
+
   it("--serve answers a fresh token after the first one expired", async () => {
     const fetchToken =
       'curl -fsS -H "Authorization: Bearer $OAUTHX_SERVE_SECRET" "$OAUTHX_SERVE_URL/local" || echo CURL_FAILED';
