@@ -4,7 +4,7 @@
 // one-time credential reached the server. Binds 127.0.0.1 on an ephemeral port.
 
 import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback-http.ts";
 
 export interface ScriptedReply {
   status?: number;
@@ -72,19 +72,8 @@ export async function startFlakyTokenEndpoint(replies: ScriptedReply[]): Promise
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  const listening = await listenOnLoopback(server, () => {
+    for (const timer of timers) clearTimeout(timer);
+  });
+  return { url: listening.url, requests, close: listening.close };
 }

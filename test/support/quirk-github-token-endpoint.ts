@@ -10,8 +10,8 @@
 // github.com), so the real CLI can log in. Binds 127.0.0.1 on an ephemeral port.
 
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { answerAuthorize, type IssuedCode, readBody, redeemCode } from "./fake-authorize.ts";
+import { listenOnLoopback } from "./loopback-http.ts";
 
 export const GITHUB_FAKE_CLIENT_ID = "Iv1.fakeclient";
 export const GITHUB_FAKE_CLIENT_SECRET = "fake-github-secret";
@@ -191,21 +191,13 @@ export async function startGitHubTokenEndpoint(
     response.writeHead(404, { "content-type": "text/html" });
     response.end("<html>Not Found</html>");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     liveTokens,
     liveRefreshTokens,
     requests,
     authorizations,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: listening.close,
   };
 }

@@ -6,7 +6,6 @@
 // ephemeral port; set `deny = true` for the next authorization to be refused.
 
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   answerAuthorize,
   bearer,
@@ -15,6 +14,7 @@ import {
   redeemCode,
   sendJson,
 } from "./fake-authorize.ts";
+import { listenOnLoopback } from "./loopback-http.ts";
 
 export const JOBBER_FAKE_CLIENT_ID = "jobber-fake-client";
 export const JOBBER_FAKE_CLIENT_SECRET = "jobber-fake-secret";
@@ -102,16 +102,8 @@ export async function startJobberFake(): Promise<JobberFake> {
     response.writeHead(404, { "content-type": "text/html" });
     response.end("<html>Not Found</html>");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  fake.url = `http://127.0.0.1:${port}`;
-  let closing: Promise<void> | undefined;
-  fake.close = () => {
-    closing ??= new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-    return closing;
-  };
+  const listening = await listenOnLoopback(server);
+  fake.url = listening.url;
+  fake.close = listening.close;
   return fake;
 }

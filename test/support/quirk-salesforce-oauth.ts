@@ -7,7 +7,6 @@
 // ephemeral port; the fake is its own instance_url.
 
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   answerAuthorize,
   bearer,
@@ -16,6 +15,7 @@ import {
   redeemCode,
   sendJson,
 } from "./fake-authorize.ts";
+import { listenOnLoopback } from "./loopback-http.ts";
 
 export const SALESFORCE_FAKE_CLIENT_ID = "3MVG9fake.connected.app";
 const ORG_ID = "00DFAKE000000001";
@@ -134,22 +134,14 @@ export async function startSalesforceFake(): Promise<SalesforceFake> {
     response.writeHead(404, { "content-type": "text/html" });
     response.end("<html>Not Found</html>");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  base = `http://127.0.0.1:${port}`;
-  let closing: Promise<void> | undefined;
+  const listening = await listenOnLoopback(server);
+  base = listening.url;
   return {
     url: base,
     liveTokens,
     liveRefreshTokens,
     requests,
     authorizations,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: listening.close,
   };
 }

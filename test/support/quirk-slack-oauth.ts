@@ -10,7 +10,6 @@
 // ephemeral port.
 
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import {
   answerAuthorize,
   bearer,
@@ -19,6 +18,7 @@ import {
   redeemCode,
   sendJson,
 } from "./fake-authorize.ts";
+import { listenOnLoopback } from "./loopback-http.ts";
 
 export const SLACK_FAKE_CLIENT_ID = "1234567890.0987654321";
 export const SLACK_FAKE_CLIENT_SECRET = "fake-slack-secret";
@@ -153,22 +153,14 @@ export async function startSlackFake(): Promise<SlackFake> {
     response.writeHead(404, { "content-type": "text/html" });
     response.end("<html>Not Found</html>");
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
+  const listening = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     liveTokens,
     liveRefreshTokens,
     revoked,
     requests,
     authorizations,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    close: listening.close,
   };
 }
