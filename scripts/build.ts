@@ -4,13 +4,15 @@
 //
 // `npm run build:npm` (`node scripts/build.ts --npm`): dist/npm/oauthx.js, one ESM file for Node
 // (`bun build --target=node`), with every dependency bundled in; it is the npm package's `bin`.
-// Beside it dist/npm/sdk.js, the library (`import { TokenManager } from "oauthx"`), bundled alike.
+// Beside it dist/npm/sdk.js, the library (`import { TokenManager } from "oauthx"`), bundled alike,
+// and its declarations: tsc emits them (tsconfig.types.json), and the files sdk.d.ts reaches are
+// copied next to sdk.js with their `./x.ts` specifiers made `./x.js`, as a consumer resolves them.
 //
 // scripts/dist.ts builds the release binaries with the same flags (`compileArgs`).
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, posix } from "node:path";
 import process from "node:process";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -53,6 +55,35 @@ export function npmBundleArgs(outfile: string, entry: string = ENTRY): string[] 
   ];
 }
 
+/** tsc's declarations for src/sdk.ts, reduced to what sdk.d.ts imports, into `outDir`. */
+function emitSdkTypes(outDir: string): number {
+  const emitted = join(ROOT, "dist/types");
+  rmSync(emitted, { recursive: true, force: true });
+  const tsc = spawnSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", "tsconfig.types.json"], {
+    stdio: "inherit",
+    cwd: ROOT,
+  });
+  if (tsc.error) throw tsc.error;
+  if (tsc.status !== 0) return tsc.status ?? 1;
+  const pending = ["sdk.d.ts"];
+  const copied = new Set<string>();
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (copied.has(file)) continue;
+    copied.add(file);
+    const text = readFileSync(join(emitted, file), "utf8").replace(
+      /(from\s+")(\.{1,2}\/[^"]+)\.ts"/g,
+      (_match, prefix: string, specifier: string) => {
+        pending.push(posix.join(posix.dirname(file), `${specifier}.d.ts`));
+        return `${prefix}${specifier}.js"`;
+      },
+    );
+    mkdirSync(dirname(join(outDir, file)), { recursive: true });
+    writeFileSync(join(outDir, file), text);
+  }
+  rmSync(emitted, { recursive: true, force: true });
+  return 0;
+}
+
 function bun(args: string[]): number {
   const result = spawnSync(BUN, args, { stdio: "inherit", cwd: ROOT });
   if (result.error) throw result.error;
@@ -68,6 +99,7 @@ if (import.meta.main) {
     if (process.exitCode === 0) chmodSync(outfile, 0o755);
     if (process.exitCode === 0)
       process.exitCode = bun(npmBundleArgs(join(ROOT, "dist/npm/sdk.js"), SDK_ENTRY));
+    if (process.exitCode === 0) process.exitCode = emitSdkTypes(dirname(outfile));
   } else {
     const outfile = process.env.OAUTHX_BUILD_OUTFILE ?? join(ROOT, "dist/oauthx");
     mkdirSync(dirname(outfile), { recursive: true });

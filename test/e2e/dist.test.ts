@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import {
   closeSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -16,6 +17,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -236,6 +238,65 @@ describe("npm run build:npm: the npm package's bin, bundled for Node", () => {
       expect(JSON.parse(providers.stdout).length).toBeGreaterThanOrEqual(4);
     } finally {
       rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("ships declarations: a TypeScript consumer of the packed package type-checks, a misuse does not", () => {
+    // The package as npm would install it: `npm pack`, unpacked into a project's node_modules.
+    const project = mkdtempSync(join(tmpdir(), "oauthx-types-"));
+    try {
+      const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", project], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
+      expect(pack.status, pack.stderr).toBe(0);
+      const installed = join(project, "node_modules/oauthx");
+      mkdirSync(installed, { recursive: true });
+      const untar = spawnSync("tar", [
+        "-xzf",
+        join(project, pack.stdout.trim()),
+        "-C",
+        installed,
+        "--strip-components=1",
+      ]);
+      expect(untar.status).toBe(0);
+      writeFileSync(
+        join(project, "tsconfig.json"),
+        JSON.stringify({
+          compilerOptions: {
+            module: "nodenext",
+            strict: true,
+            noEmit: true,
+            lib: ["ES2023", "DOM"],
+            types: [],
+          },
+          files: ["consumer.ts"],
+        }),
+      );
+      const tsc = (source: string) => {
+        writeFileSync(join(project, "consumer.ts"), source);
+        return spawnSync(join(ROOT, "node_modules/.bin/tsc"), ["-p", project], { encoding: "utf8" });
+      };
+      const good = tsc(
+        [
+          'import { type ErrorCode, OauthxError, TokenManager } from "oauthx";',
+          'const github = new TokenManager({ provider: "github", minTtlSeconds: 120 });',
+          "export const token: Promise<string> = github.getToken({ force: true });",
+          'export const response: Promise<Response> = github.fetch("/user");',
+          'export const code: ErrorCode = new OauthxError("AUTH_REQUIRED", "no login").code;',
+        ].join("\n"),
+      );
+      expect(good.status, good.stdout).toBe(0);
+      const misuse = tsc(
+        [
+          'import { TokenManager } from "oauthx";',
+          'export const n: number = await new TokenManager({ provider: "github" }).getToken();',
+        ].join("\n"),
+      );
+      expect(misuse.status).not.toBe(0);
+      expect(misuse.stdout).toContain("Type 'string' is not assignable to type 'number'");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
     }
   });
 

@@ -3,10 +3,11 @@
 // reader that goes away (`oauthx … | head -1`) ends nothing in an error. Each case runs a real
 // process on Node and on Bun (the runtime of the binary) with its stdout on a real pipe.
 
-import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, ROOT } from "../support/run-node.ts";
+import { BIN, ROOT, run } from "../support/run-node.ts";
 
 const MODULE = join(ROOT, "src/platform/standard-streams.ts");
 
@@ -33,25 +34,22 @@ interface Outcome {
   stderr: string;
 }
 
-/** Runs WRITER; the parent starts reading stdout only after `readAfterMs`, or closes it at once. */
-function runWriter(runtime: string, reader: { readAfterMs: number } | "closed"): Promise<Outcome> {
-  const args = runtime === BIN.node ? ["--input-type=module", "-e", WRITER] : ["-e", WRITER];
-  return new Promise((resolve, reject) => {
-    const child = spawn(runtime, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    if (reader === "closed") child.stdout.destroy();
-    else {
-      child.stdout.pause();
-      setTimeout(() => {
-        child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-        child.stdout.resume();
-      }, reader.readAfterMs);
-    }
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
+/**
+ * Runs WRITER with its stdout on a real pipe(2) (64 KiB) whose reader starts after `readAfterMs`,
+ * or has already gone. A shell pipeline, because Node's own child pipes are socket pairs with
+ * larger buffers, and Node resumes (and drops) a paused child stream when the child exits.
+ */
+async function runWriter(runtime: string, reader: { readAfterMs: number } | "gone"): Promise<Outcome> {
+  const script = join(mkdtempSync(join(tmpdir(), "oauthx-streams-")), "writer.mjs");
+  writeFileSync(script, WRITER);
+  const readerCommand = reader === "gone" ? "true" : `{ sleep ${reader.readAfterMs / 1000}; cat; }`;
+  const pipeline = `"$0" "$1" | ${readerCommand}; exit "\${PIPESTATUS[0]}"`;
+  try {
+    const ran = await run("bash", ["-c", pipeline, runtime, script], { timeoutMs: 20_000 });
+    return { code: ran.code, stdout: ran.stdout, stderr: ran.stderr };
+  } finally {
+    rmSync(dirname(script), { recursive: true, force: true });
+  }
 }
 
 describe.each([
@@ -67,7 +65,7 @@ describe.each([
   });
 
   it("drops output quietly when the reader has gone, and exits 0", async () => {
-    const outcome = await runWriter(runtime, "closed");
+    const outcome = await runWriter(runtime, "gone");
     expect(outcome.stderr).toBe("stderr still works\n");
     expect(outcome.code).toBe(0);
   });
