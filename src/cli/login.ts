@@ -258,7 +258,7 @@ async function codeFlow(
     } else {
       code = await waiting;
     }
-    return await exchangeCode(
+    const tokens = await exchangeCode(
       client.server,
       client.client,
       {
@@ -268,6 +268,12 @@ async function codeFlow(
       },
       client.tokenOptions,
     );
+    if (tokens.id_token) {
+      const { checkIdTokenBinding, decodeIdTokenClaimsUnverified } = await import("../oauth/id-token.ts");
+      const claims = decodeIdTokenClaimsUnverified(tokens.id_token);
+      if (claims) checkIdTokenBinding(claims, { clientId: client.client.client_id, nonce: prepared.nonce });
+    }
+    return tokens;
   } finally {
     await server.close();
   }

@@ -80,7 +80,7 @@ export interface PreparedAuthorization {
   state: string;
   /** Keep for the code exchange (RFC 7636 §4.5); undefined when PKCE is off. */
   code_verifier?: string;
-  /** Keep to compare with the ID token's `nonce` claim, if it is ever verified. */
+  /** Compared with the ID token's `nonce` claim after the exchange (OIDC Core §3.1.3.7 step 11). */
   nonce?: string;
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { accountLabelFromClaims, decodeIdTokenClaimsUnverified } from "../../src/oauth/id-token.ts";
+import { isOauthxError } from "../../src/errors.ts";
+import {
+  accountLabelFromClaims,
+  checkIdTokenBinding,
+  decodeIdTokenClaimsUnverified,
+} from "../../src/oauth/id-token.ts";
 
 const b64 = (value: string) => Buffer.from(value).toString("base64url");
 
@@ -28,5 +33,44 @@ describe("ID token claims for display (not verified)", () => {
     }
     expect(accountLabelFromClaims(undefined)).toBeUndefined();
     expect(accountLabelFromClaims({ email: 3 })).toBeUndefined();
+  });
+});
+
+describe("checkIdTokenBinding (OIDC Core §3.1.3.7 steps 3 and 11)", () => {
+  const expected = { clientId: "oauthx-cli", nonce: "n-0123456789" };
+  const rejection = (claims: Record<string, unknown>) => {
+    try {
+      checkIdTokenBinding(claims, expected);
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+
+  it("accepts our client in aud (a string or a list) and our nonce", () => {
+    expect(rejection({ aud: "oauthx-cli", nonce: "n-0123456789" })).toBeUndefined();
+    expect(rejection({ aud: ["other", "oauthx-cli"], nonce: "n-0123456789" })).toBeUndefined();
+  });
+
+  it("rejects an ID token issued to another client, without echoing the claims", () => {
+    const error = rejection({ aud: "someone-else", nonce: "n-0123456789" });
+    expect(isOauthxError(error, "INVALID_RESPONSE")).toBe(true);
+    expect(String((error as Error).message)).toContain("another client");
+    expect(String((error as Error).message)).not.toContain("someone-else");
+    expect(isOauthxError(rejection({ aud: ["a", "b"] }), "INVALID_RESPONSE")).toBe(true);
+  });
+
+  it("rejects a nonce from another login", () => {
+    const error = rejection({ aud: "oauthx-cli", nonce: "n-from-elsewhere" });
+    expect(isOauthxError(error, "INVALID_RESPONSE")).toBe(true);
+    expect(String((error as Error).message)).toContain("another login");
+    expect(String((error as Error).message)).not.toContain("n-from-elsewhere");
+  });
+
+  it("lets absent claims through, and ignores a nonce when none was sent", () => {
+    expect(rejection({ sub: "u1" })).toBeUndefined();
+    expect(() =>
+      checkIdTokenBinding({ aud: "oauthx-cli", nonce: "x" }, { clientId: "oauthx-cli" }),
+    ).not.toThrow();
   });
 });
