@@ -8,7 +8,8 @@
 // Either way the result is parsed back and must hold exactly the old data plus the new entry
 // before it is written. The entry is validated with the provider schema first; an existing id is
 // never replaced. The file is replaced atomically (temp file in the same directory, fsync, rename)
-// with mode 0600, so a failure leaves the old file as it was.
+// with mode 0600, so a failure leaves the old file as it was; and the read-modify-write holds a
+// lock (`providers.yaml.lock`, the store's kind), so two logins adding providers at once both land.
 
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
@@ -16,6 +17,7 @@ import * as v from "valibot";
 import { Document, isMap, isScalar, parseDocument, YAMLMap } from "yaml";
 import { OauthxError } from "../errors.ts";
 import { writeFileAtomic } from "../store/atomic-file.ts";
+import { acquireLock } from "../store/lock.ts";
 import { parseYaml } from "./load-yaml.ts";
 import { type ProviderInput, providerSchema } from "./schema.ts";
 
@@ -51,6 +53,22 @@ export async function addUserProvider(
     );
   }
 
+  // The first command a person runs may be this one: the home directory is created as the store does.
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const lock = await acquireLock(`${file}.lock`, { timeoutMs: 10_000, guards: file });
+  try {
+    return await addUnderLock(file, id, entry, comment);
+  } finally {
+    lock.release();
+  }
+}
+
+async function addUnderLock(
+  file: string,
+  id: string,
+  entry: ProviderInput,
+  comment: string | undefined,
+): Promise<AddedProvider> {
   const created = !existsSync(file);
   const text = created ? "" : readFileSync(file, "utf8");
   // Syntax errors are reported with file:line:column, as every other command does.
@@ -80,8 +98,6 @@ export async function addUserProvider(
     });
   }
   if (!output.endsWith("\n")) output += "\n";
-  // The first command a person runs may be this one: the home directory is created as the store does.
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   await writeFileAtomic(file, new TextEncoder().encode(output), { mode: 0o600 });
   return { file, id, created };
 }

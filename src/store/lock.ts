@@ -49,6 +49,8 @@ export interface LockRecord {
 export interface LockOptions {
   /** Give up (STORE_LOCKED) after waiting this long for a live holder. */
   timeoutMs: number;
+  /** What the lock guards, for the error message. Default "the token store". */
+  guards?: string;
 }
 // No injectable clock here on purpose: waiting is measured on the monotonic clock (a fake or
 // stepped wall clock must not make a waiter spin forever or give up at once), and staleness of an
@@ -81,7 +83,7 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
     if (isAbandoned(seen) && takeOver(lockPath, seen, content)) continue;
 
     const remaining = deadline - performance.now();
-    if (remaining <= 0) throw lockedError(lockPath, seen, options.timeoutMs);
+    if (remaining <= 0) throw lockedError(lockPath, seen, options.timeoutMs, options.guards);
     await sleep(Math.min(remaining, pollMs * (0.75 + Math.random() / 2)));
     pollMs = Math.min(MAX_POLL_MS, pollMs * 1.5);
   }
@@ -231,18 +233,23 @@ function heldLock(lockPath: string, token: string): HeldLock {
   };
 }
 
-function lockedError(lockPath: string, seen: Observation, timeoutMs: number): OauthxError {
+function lockedError(
+  lockPath: string,
+  seen: Observation,
+  timeoutMs: number,
+  guards = "the token store",
+): OauthxError {
   const seconds = `${Math.round(timeoutMs / 100) / 10} s`;
   const holder = seen.record;
   if (holder === undefined) {
-    return new OauthxError("STORE_LOCKED", `the token store is locked (unreadable lock ${lockPath})`, {
+    return new OauthxError("STORE_LOCKED", `${guards} is locked (unreadable lock ${lockPath})`, {
       remedy: `if no oauthx is running, remove ${lockPath}`,
     });
   }
   const where = holder.hostname === os.hostname() ? "" : ` on host ${holder.hostname}`;
   return new OauthxError(
     "STORE_LOCKED",
-    `the token store is locked by process ${holder.pid}${where} since ${holder.createdAt} (waited ${seconds})`,
+    `${guards} is locked by process ${holder.pid}${where} since ${holder.createdAt} (waited ${seconds})`,
     {
       remedy: where
         ? `if no oauthx runs on ${holder.hostname} as pid ${holder.pid}, remove ${lockPath}`

@@ -44,6 +44,15 @@ describe("addUserProvider (oauthx login --issuer)", () => {
     });
   });
 
+  it("adds every entry when several logins add providers at once (lock around read-modify-write)", async () => {
+    const file = fileIn();
+    const ids = Array.from({ length: 8 }, (_, i) => `acme-${i}`);
+    await Promise.all(ids.map((id) => addUserProvider(file, id, { ...acme, name: `Acme ${id}` })));
+    const stored = mergeUserProviders([], fs.readFileSync(file, "utf8"), file).map((entry) => entry.id);
+    expect(stored.sort()).toEqual(ids);
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+  });
+
   it("keeps what the file had: entries, comments, order, formatting", async () => {
     const before = [
       "# my providers",
