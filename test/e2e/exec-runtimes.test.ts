@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthServer, startAuthServer, userinfoStatus } from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
 import { BIN, ROOT } from "../support/run-node.ts";
+import { spawnOnTerminal } from "../support/terminal.ts";
 
 const MAIN = join(ROOT, "src/main.ts");
 const RUNTIMES: Record<string, (args: string[]) => [string, string[]]> = {
@@ -91,10 +92,7 @@ describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
     const [command, list] = argv(["exec", "local", "--", "sh", childScript]);
     // `exec`: script runs its command through `sh -c`, and a dash waiting on it would itself die of
     // the SIGINT (exit 130) whatever oauthx does.
-    const child = spawn("script", ["-qfec", ["exec", command, ...list].join(" "), "/dev/null"], {
-      env: { ...cli.env, TERM: "dumb" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawnOnTerminal(["exec", command, ...list].join(" "), cli.env);
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     for (let i = 0; i < 200 && !existsSync(ready); i++) await sleep(50);
     child.stdin.write("\x03");
@@ -127,11 +125,11 @@ describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
 
   it("--token-file: 0600, renewed content readable by the child, removed after exit", async () => {
     const script =
-      'stat -c "%a" "$BEARER_TOKEN_FILE"; echo "$BEARER_TOKEN_FILE"; [ "$(cat "$BEARER_TOKEN_FILE")" = "$LOCAL_TOKEN" ] && echo same';
+      'ls -l "$BEARER_TOKEN_FILE" | cut -c1-10; echo "$BEARER_TOKEN_FILE"; [ "$(cat "$BEARER_TOKEN_FILE")" = "$LOCAL_TOKEN" ] && echo same';
     const result = await oauthx(["exec", "local", "--token-file", "--", "sh", "-c", script]);
     expect(result.code, result.stderr).toBe(0);
     const [mode, path, same] = result.stdout.trim().split("\n");
-    expect(mode).toBe("600");
+    expect(mode).toBe("-rw-------");
     expect(same).toBe("same");
     expect(existsSync(path as string)).toBe(false);
     expect(statSync(cli.home).isDirectory()).toBe(true);

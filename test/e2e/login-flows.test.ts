@@ -11,6 +11,7 @@ import { type AuthServer, NATIVE_CLIENT_ID, startAuthServer } from "../support/a
 import { browserlessLogin } from "../support/browserless-login.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
 import { BIN } from "../support/run-node.ts";
+import { spawnOnTerminal } from "../support/terminal.ts";
 
 describe("login flows", () => {
   let server: AuthServer;
@@ -134,10 +135,7 @@ describe("login flows", () => {
     // `script` gives oauthx a terminal, as over SSH; the browser runs elsewhere and cannot reach
     // this machine's loopback, so its final address is pasted.
     const command = `${BIN.oauthx} login local --no-browser --profile pasted --timeout 30s`;
-    const child = spawn("script", ["-qfec", command, "/dev/null"], {
-      env: { ...cli.env, TERM: "dumb" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawnOnTerminal(command, cli.env);
     let output = "";
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     const url = await new Promise<string>((resolve, reject) => {

@@ -1,9 +1,10 @@
 // Drives Debian's reference `age` CLI (/usr/bin/age, age-keygen) for interop tests. age reads
-// passphrases from the terminal only, so passphrase runs go through util-linux `script`, which
+// passphrases from the terminal only, so passphrase runs go through script(1) (./terminal.ts), which
 // gives it a pseudo-terminal; answers are typed when the prompt appears, not after a guess delay.
 
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
+import { spawnOnTerminal } from "./terminal.ts";
 
 export const AGE = "/usr/bin/age";
 export const AGE_KEYGEN = "/usr/bin/age-keygen";
@@ -25,9 +26,7 @@ const quote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
 
 /** Runs age in a pseudo-terminal, answering each passphrase prompt with `passphrase`. */
 export function ageWithTty(args: string[], passphrase: string, timeoutMs = 20_000): Promise<void> {
-  const child = spawn(SCRIPT, ["-qec", [AGE, ...args].map(quote).join(" "), "/dev/null"], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawnOnTerminal([AGE, ...args].map(quote).join(" "), process.env);
   let output = "";
   let answered = 0;
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
