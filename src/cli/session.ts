@@ -43,8 +43,9 @@ export interface SessionOptions {
 }
 
 export async function openSession(ctx: Context, options: SessionOptions = {}): Promise<Session> {
-  const registry = await loadRegistry(ctx.home);
   const seed = options.provider ? ctx.env[oauthxVar(options.provider, "REFRESH_TOKEN")] : undefined;
+  // CI mode writes nothing under OAUTHX_HOME, not even the providers parse memo.
+  const registry = await loadRegistry(ctx.home, { remember: !seed });
   let store: DocumentStore;
   if (seed && options.provider) {
     registry.get(options.provider);

@@ -1,27 +1,15 @@
-// Reads a providers YAML file (the built-in catalogue at codegen time, the user's own file at run
-// time) and validates it with the provider schema. Every problem is reported with the file, line,
-// column, provider id and field path, because people edit these files by hand.
+// Parses a providers YAML file (the built-in catalogue at codegen time, the user's own file at run
+// time), keeping positions so that every problem is reported with the file, line, column,
+// provider id and field path, because people edit these files by hand (located-errors.ts).
 //
-// Loaded lazily: `yaml` and `valibot` cost ~16 ms at start-up, so the hot path (`token`, `exec`)
-// imports this module only when the user has a providers file.
+// Loaded lazily: importing `yaml` costs ~9 ms at start-up, so the hot path (`token`, `exec`)
+// imports this module only when the user's providers file changed since its last parse
+// (parsed-cache.ts).
 
-import * as v from "valibot";
 import { type Document, isMap, LineCounter, parseDocument, visit } from "yaml";
-import { OauthxError } from "../errors.ts";
+import { configError, type ParsedYaml } from "./located-errors.ts";
 
-export interface YamlProblem {
-  line: number;
-  column: number;
-  path: string[];
-  message: string;
-}
-
-export interface ParsedYaml {
-  /** The plain data, not yet validated. */
-  data: unknown;
-  /** Maps a key path to a position, for errors found after parsing (e.g. by validation). */
-  locate(path: readonly (string | number)[]): { line: number; column: number };
-}
+export { type ParsedYaml, validate, type YamlProblem } from "./located-errors.ts";
 
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
@@ -76,51 +64,4 @@ function findPair(parent: unknown, key: string | number | undefined) {
   return parent.items.find((item) => (item.key as { value?: unknown } | null)?.value === key) as
     | { key?: { range?: [number, number] } }
     | undefined;
-}
-
-/** Validates with a valibot schema, turning every issue into a located problem. */
-export function validate<TSchema extends v.GenericSchema>(
-  schema: TSchema,
-  parsed: ParsedYaml,
-  file: string,
-  data: unknown = parsed.data,
-  basePath: (string | number)[] = [],
-): v.InferOutput<TSchema> {
-  const result = v.safeParse(schema, data);
-  if (result.success) return result.output;
-  const problems = result.issues.map((issue): YamlProblem => {
-    const path = [...basePath, ...(issue.path ?? []).map((item) => item.key as string | number)];
-    return { ...parsed.locate(path), path: path.map(String), message: describe(issue) };
-  });
-  throw configError(file, problems);
-}
-
-function describe(issue: v.BaseIssue<unknown>): string {
-  // Unknown keys in strict objects are the commonest typo: say which key.
-  if (issue.kind === "schema" && issue.type === "strict_object" && issue.path) {
-    return `unknown field (check its spelling against README "Providers")`;
-  }
-  if (issue.kind === "schema" && issue.received === "undefined") return "is required";
-  return issue.message;
-}
-
-function configError(file: string, problems: YamlProblem[]): OauthxError {
-  const lines = problems.map(formatProblem(file));
-  return new OauthxError("CONFIG_INVALID", lines.join("\n"), {
-    remedy: `fix ${file} and run the command again`,
-  });
-}
-
-/** `file:line:col: provider "github", field redirect.path: must start with /` */
-export function formatProblem(file: string) {
-  return (problem: YamlProblem): string => {
-    const [top, id, ...field] = problem.path;
-    const where =
-      top === "providers" && id !== undefined
-        ? ` provider "${id}"${field.length > 0 ? `, field ${field.join(".")}` : ""}:`
-        : problem.path.length > 0
-          ? ` ${problem.path.join(".")}:`
-          : "";
-    return `${file}:${problem.line}:${problem.column}:${where} ${problem.message}`;
-  };
 }

@@ -3,8 +3,9 @@
 // overrides just the fields it names (point `github` at GitHub Enterprise or at a test server); a
 // new id adds a provider.
 //
-// Speed: built-ins are plain generated data (no YAML, no validation at run time). The YAML parser
-// and valibot are imported only when a providers file exists.
+// Speed: built-ins are plain generated data (no YAML, no validation at run time). valibot is
+// imported only when a providers file exists, and the YAML parser only when that file changed since
+// it was last parsed (parsed-cache.ts).
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -60,11 +61,42 @@ function builtinEntries(): ProviderEntry[] {
   }));
 }
 
+export interface LoadRegistryOptions {
+  /** Write the parse memo (parsed-cache.ts) after parsing. False in CI mode, which writes nothing. */
+  remember?: boolean;
+}
+
 /** Loads the registry for a home directory; reads and validates the user's file only if present. */
-export async function loadRegistry(home: string): Promise<Registry> {
+export async function loadRegistry(home: string, options: LoadRegistryOptions = {}): Promise<Registry> {
   const userFile = join(home, USER_PROVIDERS_FILE);
   if (!existsSync(userFile)) return new Registry(builtinEntries(), userFile);
-  const { mergeUserProviders } = await import("./user-providers.ts");
   const text = readFileSync(userFile, "utf8");
-  return new Registry(mergeUserProviders(builtinEntries(), text, userFile), userFile);
+  const { mergeParsedProviders } = await import("./merge-providers.ts");
+  const { readParsedProviders, rememberParsedProviders } = await import("./parsed-cache.ts");
+
+  const remembered = readParsedProviders(home, text);
+  if (remembered) {
+    try {
+      return new Registry(
+        mergeParsedProviders(builtinEntries(), { ...remembered, locate: unlocated }, userFile),
+        userFile,
+      );
+    } catch (error) {
+      // Valid when remembered, invalid now (a newer oauthx changed a built-in the file overrides):
+      // parse again below, so the error can name the line.
+      if (!(error instanceof NeedsPositions)) throw error;
+    }
+  }
+  const { parseYaml } = await import("./load-yaml.ts");
+  const parsed = parseYaml(text, userFile);
+  const entries = mergeParsedProviders(builtinEntries(), parsed, userFile);
+  if (options.remember !== false) await rememberParsedProviders(home, text, parsed.data);
+  return new Registry(entries, userFile);
+}
+
+class NeedsPositions extends Error {}
+
+/** A remembered parse has no positions: asked for one (to report a problem), start over. */
+function unlocated(): never {
+  throw new NeedsPositions();
 }

@@ -1,60 +1,9 @@
-// The user's providers file, merged over the built-ins. Validation happens twice, on purpose:
-// first the user's entry alone (so an error points at the line the user wrote), then the merged
-// definition (so an override cannot produce an invalid provider).
+// The user's providers file, parsed and merged over the built-ins (merge-providers.ts).
 
-import * as v from "valibot";
-import { parseYaml, validate } from "./load-yaml.ts";
+import { parseYaml } from "./load-yaml.ts";
+import { mergeParsedProviders } from "./merge-providers.ts";
 import type { ProviderEntry } from "./registry.ts";
-import { type BuiltinProvider, providerSchema } from "./schema.ts";
-
-const userFileSchema = v.strictObject({
-  providers: v.record(
-    v.pipe(v.string(), v.regex(/^[a-z][a-z0-9-]*$/, "provider ids are lower-case letters, digits and '-'")),
-    v.record(v.string(), v.unknown()),
-  ),
-});
-
-const overrideSchema = v.partial(providerSchema);
 
 export function mergeUserProviders(builtins: ProviderEntry[], text: string, file: string): ProviderEntry[] {
-  const parsed = parseYaml(text, file);
-  // An empty file is a valid (empty) providers file.
-  const data = parsed.data ?? { providers: {} };
-  const { providers } = validate(userFileSchema, parsed, file, data);
-  const byId = new Map(builtins.map((entry) => [entry.id, entry]));
-
-  for (const [id, raw] of Object.entries(providers)) {
-    const path = ["providers", id];
-    const builtin = byId.get(id);
-    if (!builtin) {
-      const definition = validate(providerSchema, parsed, file, raw, path);
-      byId.set(id, { id, source: "user", overrides: [], definition: definition as BuiltinProvider });
-      continue;
-    }
-    const override = validate(overrideSchema, parsed, file, raw, path);
-    const merged = mergeDefinition(builtin.definition, override as Record<string, unknown>);
-    const definition = validate(providerSchema, parsed, file, merged, path);
-    byId.set(id, {
-      id,
-      source: "builtin",
-      overrides: Object.keys(raw).sort(),
-      definition: definition as BuiltinProvider,
-    });
-  }
-  return [...byId.values()];
-}
-
-/** Top-level fields replace; nested objects (redirect, headers, ...) merge one level deep. */
-function mergeDefinition(base: BuiltinProvider, override: Record<string, unknown>): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    if (value === undefined) continue;
-    const current = merged[key];
-    merged[key] = isPlainObject(current) && isPlainObject(value) ? { ...current, ...value } : value;
-  }
-  return merged;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
+  return mergeParsedProviders(builtins, parseYaml(text, file), file);
 }

@@ -185,7 +185,13 @@ describe("token endpoint faults during a refresh", () => {
       expect(counts.get(expected.fault) ?? 0).toBe(expected.requests);
       expect(result.stderr).not.toContain(REFRESH_TOKEN);
       expect(fs.readFileSync(join(home, "tokens.age")).equals(before)).toBe(true);
-      expect(fs.readdirSync(home).sort()).toEqual(["identity.txt", "providers.yaml", "tokens.age"]);
+      // Nothing left behind: no temp file, no lock; the providers parse memo is expected state.
+      expect(fs.readdirSync(home).sort()).toEqual([
+        ".providers-parsed.json",
+        "identity.txt",
+        "providers.yaml",
+        "tokens.age",
+      ]);
     },
   );
 
