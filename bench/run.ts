@@ -501,7 +501,7 @@ async function main(): Promise<void> {
       `| \`oauthx --version\` (start-up alone, no store) | ${fmt(med("oauthx --version"))} ms (${spread("oauthx --version")}) | | |`,
       `| token ÷ gh | ${fmt(checks.tokenVsGh, 3)} | ≤ ${TARGETS.tokenVsGh} | ${verdict(checks.tokenVsGh <= TARGETS.tokenVsGh)} |`,
       `| token ÷ floor | ${fmt(checks.tokenVsFloor, 3)} | ≤ ${TARGETS.tokenVsFloor} | ${verdict(checks.tokenVsFloor <= TARGETS.tokenVsFloor)} |`,
-      `| warm \`oauthx token github\` with a user providers file (YAML + valibot) | ${fmt(tokenWithFile)} ms (÷ floor ${fmt(tokenWithFile / floor, 2)}) | | |`,
+      `| warm \`oauthx token github\` with a user providers file (valibot; the YAML parse remembered) | ${fmt(tokenWithFile)} ms (÷ floor ${fmt(tokenWithFile / floor, 2)}) | | |`,
       `| \`oauthx exec github -- true\` | ${fmt(exec)} ms (${spread("oauthx exec github -- true")}) | | |`,
       `| \`true\` | ${fmt(trueMs, 2)} ms | | |`,
       `| exec overhead (exec − true) | ${fmt(checks.execOverhead)} ms | ≤ ${TARGETS.execOverheadMs} ms | ${verdict(checks.execOverhead <= TARGETS.execOverheadMs)} |`,
