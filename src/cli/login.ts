@@ -271,11 +271,39 @@ async function codeFlow(
     if (tokens.id_token) {
       const { checkIdTokenBinding, decodeIdTokenClaimsUnverified } = await import("../oauth/id-token.ts");
       const claims = decodeIdTokenClaimsUnverified(tokens.id_token);
-      if (claims) checkIdTokenBinding(claims, { clientId: client.client.client_id, nonce: prepared.nonce });
+      try {
+        if (claims) checkIdTokenBinding(claims, { clientId: client.client.client_id, nonce: prepared.nonce });
+      } catch (error) {
+        await discardTokens(entry, client, tokens);
+        throw error;
+      }
     }
     return tokens;
   } finally {
     await server.close();
+  }
+}
+
+/**
+ * Revokes, best effort, tokens the server issued but this login refuses (RFC 7009 §2.1: the refresh
+ * token first), so they do not stay valid at the provider with nobody holding them.
+ */
+async function discardTokens(entry: ProviderEntry, client: ProviderClient, tokens: TokenSet): Promise<void> {
+  if (!client.server.revocation_endpoint) return;
+  const { revokeToken, revokesAccessTokenOnly } = await import("../oauth/revoke.ts");
+  const options = {
+    style: entry.definition.revocation,
+    body: entry.definition.token_request.body,
+    headers: client.tokenOptions.headers ?? {},
+  };
+  const requests = [
+    ...(tokens.refresh_token && !revokesAccessTokenOnly(entry.definition.revocation)
+      ? [{ token: tokens.refresh_token, token_type_hint: "refresh_token" as const }]
+      : []),
+    { token: tokens.access_token, token_type_hint: "access_token" as const },
+  ];
+  for (const request of requests) {
+    await revokeToken(client.server, client.client, request, options).catch(() => undefined);
   }
 }
 

@@ -350,6 +350,47 @@ describe("salesforce (built-in entry, endpoints at a Salesforce-style fake)", ()
     expect(exchange?.form).not.toHaveProperty("client_secret");
   });
 
+  it("with openid: an ID token for this login is accepted; one carrying another login's nonce fails the login", async () => {
+    const scopes = ["--scope", "openid", "--scope", "api", "--scope", "refresh_token"];
+    const good = await cli.oauthx([
+      "login",
+      "salesforce",
+      "--profile",
+      "oidc",
+      "--port",
+      String(port),
+      ...scopes,
+    ]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(fake.authorizations.at(-1)?.params.nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+    const liveBefore = [...fake.liveRefreshTokens];
+    fake.idTokenFromAnotherLogin = true;
+    try {
+      const mixed = await cli.oauthx([
+        "login",
+        "salesforce",
+        "--profile",
+        "mixup",
+        "--port",
+        String(port),
+        ...scopes,
+      ]);
+      expect(mixed.code).toBe(6);
+      expect(mixed.stderr).toContain("belongs to another login (nonce) [INVALID_RESPONSE]");
+      expect(mixed.stderr).not.toContain("nonce-of-another-login");
+      // What the server issued for the refused login was revoked, not left valid with no holder.
+      expect([...fake.liveRefreshTokens]).toEqual(liveBefore);
+    } finally {
+      fake.idTokenFromAnotherLogin = false;
+    }
+    const profiles = JSON.parse((await cli.oauthx(["status", "salesforce", "--json"])).stdout) as {
+      profile: string;
+    }[];
+    expect(profiles.map((row) => row.profile).sort()).toEqual(["default", "oidc"]);
+    expect((await cli.oauthx(["logout", "salesforce", "--profile", "oidc"])).code).toBe(0);
+  });
+
   it("status assumes the default lifetime (no expires_in); exec sets SF_ACCESS_TOKEN and SFDX_ACCESS_TOKEN", async () => {
     const row = await status(cli, "salesforce");
     expect(row).toMatchObject({ account: "alice@acme.example", refresh_token: true, state: "valid" });

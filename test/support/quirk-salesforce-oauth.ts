@@ -3,8 +3,11 @@
 // `instance_url` (the org's API host, which must become the API base), `id` (the identity URL),
 // `issued_at` in milliseconds as a string, and `signature`. A refresh returns a new access token
 // only, no refresh token. PKCE S256 required; the connected app needs no secret. Authorization at
-// /services/oauth2/authorize (a consenting user), API at /services/data/. Binds 127.0.0.1 on an
-// ephemeral port; the fake is its own instance_url.
+// /services/oauth2/authorize (a consenting user), API at /services/data/. With the `openid` scope
+// the code exchange also returns an `id_token` (aud = the client, the request's nonce; the
+// signature is not real: oauthx does not verify it). `idTokenFromAnotherLogin` makes that ID token
+// carry another login's nonce, as a mix-up would. Binds 127.0.0.1 on an ephemeral port; the fake is
+// its own instance_url.
 
 import { createServer } from "node:http";
 import {
@@ -27,6 +30,8 @@ export interface SalesforceFake {
   liveRefreshTokens: Set<string>;
   requests: { method: string; path: string; form?: Record<string, string> }[];
   authorizations: IssuedCode[];
+  /** Set to answer the next code exchanges with an ID token bearing another login's nonce. */
+  idTokenFromAnotherLogin: boolean;
   close(): Promise<void>;
 }
 
@@ -38,6 +43,15 @@ export async function startSalesforceFake(): Promise<SalesforceFake> {
   const codes = new Map<string, IssuedCode>();
   let issued = 0;
   let base = "";
+  const fake: SalesforceFake = {
+    url: "",
+    liveTokens,
+    liveRefreshTokens,
+    requests,
+    authorizations,
+    idTokenFromAnotherLogin: false,
+    close: async () => {},
+  };
   const session = (scope: string) => {
     const token = `${ORG_ID}!AQfake.session${++issued}`;
     liveTokens.add(token);
@@ -97,7 +111,11 @@ export async function startSalesforceFake(): Promise<SalesforceFake> {
       }
       const refresh = `5Aep861fake.refresh${issued + 1}`;
       liveRefreshTokens.add(refresh);
-      return sendJson(response, 200, { ...session(redeemed.issued.scope ?? ""), refresh_token: refresh });
+      const scope = redeemed.issued.scope ?? "";
+      const idToken = scope.split(" ").includes("openid")
+        ? { id_token: fakeIdToken(base, redeemed.issued.params.nonce, fake.idTokenFromAnotherLogin) }
+        : {};
+      return sendJson(response, 200, { ...session(scope), refresh_token: refresh, ...idToken });
     }
 
     const token = bearer(request);
@@ -136,12 +154,23 @@ export async function startSalesforceFake(): Promise<SalesforceFake> {
   });
   const listening = await listenOnLoopback(server);
   base = listening.url;
-  return {
-    url: base,
-    liveTokens,
-    liveRefreshTokens,
-    requests,
-    authorizations,
-    close: listening.close,
+  fake.url = base;
+  fake.close = listening.close;
+  return fake;
+}
+
+/** A JWS-shaped ID token (OIDC Core §2) whose signature is a placeholder. */
+function fakeIdToken(issuer: string, nonce: string | undefined, fromAnotherLogin: boolean): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const claims = {
+    iss: issuer,
+    sub: `${issuer}/id/${ORG_ID}/${USER_ID}`,
+    aud: SALESFORCE_FAKE_CLIENT_ID,
+    iat: now,
+    exp: now + 300,
+    ...(nonce === undefined ? {} : { nonce: fromAnotherLogin ? "nonce-of-another-login" : nonce }),
+    preferred_username: "alice@acme.example",
   };
+  return `${part({ alg: "RS256", kid: "fake" })}.${part(claims)}.${Buffer.from("not a signature").toString("base64url")}`;
 }
