@@ -37,6 +37,8 @@ export interface ResolveInput {
   clientId?: string;
   clientSecret?: string;
   storedClient?: ClientCredentials;
+  /** Only the endpoints are wanted (doctor's clock check): no client id or secret is required. */
+  endpointsOnly?: boolean;
 }
 
 const ENDPOINTS = [
@@ -119,6 +121,7 @@ function fillTemplate(value: string, vars: Record<string, string>, providerId: s
 
 function resolveClient(entry: ProviderEntry, input: ResolveInput): Client {
   const { id, definition } = entry;
+  if (input.endpointsOnly) return { client_id: "", client_auth: "none" };
   const clientId =
     input.clientId ||
     input.env[oauthxVar(id, "CLIENT_ID")] ||

@@ -5,11 +5,11 @@
 import { existsSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import process from "node:process";
-import { EXIT, isOauthxError, toOauthxError } from "../errors.ts";
+import { EXIT, isOauthxError, type OauthxError, toOauthxError } from "../errors.ts";
 import { browserCommand } from "../platform/browser.ts";
 import { homeFiles } from "../platform/paths.ts";
 import type { Registry } from "../providers/registry.ts";
-import type { StoreDocument } from "../store/document.ts";
+import type { StoreDocument, TokenEntry } from "../store/document.ts";
 import type { Command } from "./command.ts";
 import type { Context } from "./context.ts";
 import { relativeTime, table } from "./output.ts";
@@ -93,18 +93,29 @@ export async function diagnose(ctx: Context, options: { offline: boolean }): Pro
         entry.expires_at === undefined
           ? "no expiry"
           : `expires ${relativeTime(entry.expires_at - ctx.now() / 1000)}`;
-      findings.push({
-        check: `login ${provider}/${profile}`,
-        status: state === "needs login" ? "warn" : "ok",
-        detail: `${state}; ${expiry}; refresh token ${entry.refresh_token ? "held" : "none"}`,
-        ...(state === "needs login"
-          ? { remedy: `oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}` }
-          : {}),
-      });
-      if (!options.offline && registry) {
-        findings.push(await checkClock(ctx, registry, provider, document));
+      const detail = `${state}; ${expiry}; refresh token ${entry.refresh_token ? "held" : "none"}`;
+      const refreshProblem =
+        entry.refresh_token && registry ? credentialsProblem(ctx, registry, provider, entry) : undefined;
+      if (refreshProblem) {
+        // Valid now, but the next refresh would fail: say so before the token expires.
+        findings.push({
+          check: `login ${provider}/${profile}`,
+          status: "warn",
+          detail: `${detail}; a refresh would fail: ${refreshProblem.message}`,
+          ...(refreshProblem.remedy ? { remedy: refreshProblem.remedy } : {}),
+        });
+      } else {
+        findings.push({
+          check: `login ${provider}/${profile}`,
+          status: state === "needs login" ? "warn" : "ok",
+          detail,
+          ...(state === "needs login"
+            ? { remedy: `oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}` }
+            : {}),
+        });
       }
     }
+    if (!options.offline && registry) findings.push(await checkClock(ctx, registry, provider, document));
   }
   findings.push(checkBrowser(ctx));
   return findings;
@@ -153,6 +164,22 @@ async function checkIdentity(ctx: Context, defaultPath: string): Promise<Finding
   }
 }
 
+/** Why this login's client credentials cannot be resolved for a refresh, if they cannot. */
+function credentialsProblem(
+  ctx: Context,
+  registry: Registry,
+  provider: string,
+  entry: TokenEntry,
+): OauthxError | undefined {
+  try {
+    clientFor(ctx, registry.get(provider), entry);
+    return undefined;
+  } catch (error) {
+    if (isOauthxError(error)) return error;
+    throw error;
+  }
+}
+
 /** Compares our clock with the Date header of the provider's token endpoint host. */
 async function checkClock(
   ctx: Context,
@@ -164,7 +191,7 @@ async function checkClock(
   try {
     const entry = registry.get(provider);
     const stored = document?.profiles[provider] ? Object.values(document.profiles[provider])[0] : undefined;
-    const client = await resolveEndpoints(clientFor(ctx, entry, stored), document);
+    const client = await resolveEndpoints(clientFor(ctx, entry, stored, { endpointsOnly: true }), document);
     const target = client.server.token_endpoint ?? client.server.issuer;
     if (!target) return { check, status: "warn", detail: "no endpoint to ask" };
     const url = new URL(target);

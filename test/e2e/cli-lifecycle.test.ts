@@ -2,7 +2,7 @@
 // rotation and reuse detection): login through a loopback redirect, token, status, exec, refresh
 // after expiry, refresh races between processes, logout with revocation.
 
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateIdentity } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -174,6 +174,24 @@ describe("dist/oauthx: login → token → exec → refresh → logout", () => {
     expect(byCheck["login local/default"]).toMatchObject({ status: "ok" });
     expect(byCheck["clock vs local"]?.detail).toMatch(/^within \d+ s of 127\.0\.0\.1:\d+$/);
     expect(byCheck.browser).toMatchObject({ status: "ok" });
+
+    // A login that works now but whose next refresh cannot: the provider wants a secret nobody gave.
+    const providersFile = join(cli.home, "providers.yaml");
+    const original = readFileSync(providersFile, "utf8");
+    writeFileSync(providersFile, `${original.trimEnd()}\n    client_secret_required: true\n`);
+    try {
+      const secretless = await cli.oauthx(["doctor", "--offline", "--json"]);
+      const login = (JSON.parse(secretless.stdout) as typeof findings).find(
+        (f) => f.check === "login local/default",
+      );
+      expect(login).toMatchObject({
+        status: "warn",
+        remedy: expect.stringContaining("OAUTHX_LOCAL_CLIENT_SECRET"),
+      });
+      expect(login?.detail).toContain("a refresh would fail: local needs a client secret");
+    } finally {
+      writeFileSync(providersFile, original);
+    }
 
     const identity = join(cli.home, "identity.txt");
     chmodSync(identity, 0o644);
