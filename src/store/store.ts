@@ -22,6 +22,7 @@ import {
   type EncryptionKey,
   encryptStore,
   inspectAgeFile,
+  preloadAge,
   type StoreEncryption,
 } from "./encryption.ts";
 import {
@@ -218,6 +219,7 @@ export function openStore(options: OpenStoreOptions): Store {
       const lock = await acquireLock(paths.lock, { timeoutMs });
       try {
         const snapshot = await readSnapshot();
+        preloadAge();
         const next = await change(snapshot.document);
         if (next === snapshot.document) return snapshot.document;
 
