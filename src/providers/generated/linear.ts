@@ -10,14 +10,15 @@ export type LinearEnvName = never;
 export const linear = {
   name: "Linear",
   docs_url: "https://linear.app/developers/oauth-2-0-authentication",
-  setup: "Linear Settings > API > OAuth applications > New: callback URL http://localhost:8910/callback. Give the client secret (whether PKCE alone suffices is unverified).",
+  setup: "Linear Settings > API > OAuth applications > New: callback URL http://localhost:8910/callback. No client secret is needed: with PKCE the token and refresh requests take the client id alone.",
   authorization_endpoint: "https://linear.app/oauth/authorize",
   token_endpoint: "https://api.linear.app/oauth/token",
+  revocation_endpoint: "https://api.linear.app/oauth/revoke",
   api_base: "https://api.linear.app",
   template_vars: {},
-  client_auth: "client_secret_post",
-  client_secret_required: true,
-  pkce: "optional",
+  client_auth: "none",
+  client_secret_required: false,
+  pkce: "required",
   scopes: [
     "read",
   ],
@@ -46,6 +47,7 @@ export const linear = {
     body: "form",
   },
   token_response: {
+    scope_separator: " ",
     keep: [],
     refresh_rejected_errors: [],
     expires_from: "expires_in",
@@ -54,7 +56,7 @@ export const linear = {
     rotates: true,
     issued: "always (apps created from 2025-10-01; all apps from 2026-04-01)",
   },
-  revocation: "none",
+  revocation: "bearer_post",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;
