@@ -44,11 +44,12 @@ export function readParsedProviders(home: string, text: string): { data: unknown
 /** Remembers the parse of `text`; failures are ignored (the next run parses again). */
 export async function rememberParsedProviders(home: string, text: string, data: unknown): Promise<void> {
   try {
-    const { writeFileAtomic } = await import("../store/atomic-file.ts");
+    const { removeAbandonedTempFiles, writeFileAtomic } = await import("../store/atomic-file.ts");
+    const file = join(home, CACHE_FILE);
+    // A writer killed mid-write leaves its temp file; clear those as the store does its own.
+    removeAbandonedTempFiles(file, { nowMs: Date.now() });
     const memo: Memo = { format: FORMAT, text, data };
-    await writeFileAtomic(join(home, CACHE_FILE), new TextEncoder().encode(JSON.stringify(memo)), {
-      mode: 0o600,
-    });
+    await writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(memo)), { mode: 0o600 });
   } catch {
     // A read-only or full home: correct, just slower.
   }

@@ -79,6 +79,16 @@ describe("the parsed providers memo", () => {
     );
   });
 
+  it("clears a temp file left by a writer killed mid-write, when it writes a new memo", async () => {
+    const { home } = setUp();
+    const abandoned = path.join(home, ".providers-parsed.json.4194302.0123456789ab.tmp");
+    fs.writeFileSync(abandoned, "{", { mode: 0o600 });
+    const longAgo = new Date(Date.now() - 10 * 60_000);
+    fs.utimesSync(abandoned, longAgo, longAgo);
+    await clientId(home);
+    expect(fs.existsSync(abandoned)).toBe(false);
+  });
+
   it("is not needed: when it cannot be written, the file is parsed every time", async () => {
     const { home, memo } = setUp();
     fs.mkdirSync(memo); // the name taken (root ignores a read-only home, so this stands in for one)
