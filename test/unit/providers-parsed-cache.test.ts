@@ -81,7 +81,9 @@ describe("the parsed providers memo", () => {
 
   it("clears a temp file left by a writer killed mid-write, when it writes a new memo", async () => {
     const { home } = setUp();
-    const abandoned = path.join(home, ".providers-parsed.json.4194302.0123456789ab.tmp");
+    // Named as writeFileAtomic names temp files (".<name>.<pid>.<random>.tmp"), with a pid that
+    // cannot exist (above Linux's pid_max).
+    const abandoned = path.join(home, "..providers-parsed.json.4194302.0123456789ab.tmp");
     fs.writeFileSync(abandoned, "{", { mode: 0o600 });
     const longAgo = new Date(Date.now() - 10 * 60_000);
     fs.utimesSync(abandoned, longAgo, longAgo);
