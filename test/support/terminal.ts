@@ -8,7 +8,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 export function spawnOnTerminal(commandLine: string, env: NodeJS.ProcessEnv): ChildProcessWithoutNullStreams {
   const args =
     process.platform === "darwin"
-      ? ["-q", "-F", "/dev/null", "sh", "-c", commandLine]
+      ? ["-q", "/dev/null", "sh", "-c", commandLine]
       : ["-qfec", commandLine, "/dev/null"];
   return spawn("script", args, { env: { ...env, TERM: "dumb" }, stdio: ["pipe", "pipe", "pipe"] });
 }
