@@ -7,7 +7,8 @@
 // Why this is safe: the key is the whole text, compared exactly, so any edit misses; the memo holds
 // nothing that providers.yaml does not (no secrets: client secrets never go in that file); and it
 // is used only when it is a private regular file of ours, as the store is, so it cannot be planted
-// by another user. Writing it is best effort: a read-only home only costs the parse.
+// by another user (on Windows, which reports no such modes, it is therefore never used). Writing
+// it is best effort: a read-only home only costs the parse.
 
 import * as fs from "node:fs";
 import { join } from "node:path";
