@@ -94,9 +94,14 @@ describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
     // the SIGINT (exit 130) whatever oauthx does.
     const child = spawnOnTerminal(["exec", command, ...list].join(" "), cli.env);
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    for (let i = 0; i < 200 && !existsSync(ready); i++) await sleep(50);
-    child.stdin.write("\x03");
-    expect(await exited).toBe(0);
+    const stop = setTimeout(() => child.kill("SIGKILL"), 30_000); // never outlive the test
+    try {
+      for (let i = 0; i < 200 && !existsSync(ready); i++) await sleep(50);
+      child.stdin.write("\x03");
+      expect(await exited).toBe(0);
+    } finally {
+      clearTimeout(stop);
+    }
     expect(readFileSync(counter, "utf8")).toBe("got\n");
   });
 
