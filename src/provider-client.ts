@@ -8,6 +8,7 @@
 //   client secret   --client-secret-stdin > OAUTHX_<ID>_CLIENT_SECRET > kept in the store
 
 import { OauthxError } from "./errors.ts";
+import type { RevocationOptions } from "./oauth/revoke.ts";
 import type { AuthorizationServer, Client, TokenRequestOptions } from "./oauth/types.ts";
 import { envId, oauthxVar } from "./providers/env-names.ts";
 import type { ProviderEntry } from "./providers/registry.ts";
@@ -75,6 +76,15 @@ export function resolveProvider(entry: ProviderEntry, input: ResolveInput): Prov
         scope_separator: definition.token_response.scope_separator ?? definition.scope_separator,
       },
     },
+  };
+}
+
+/** How to revoke at this provider (logout, a refused login): its style, body format and headers. */
+export function revocationOptions(client: ProviderClient): RevocationOptions {
+  return {
+    style: client.definition.revocation,
+    body: client.definition.token_request.body,
+    headers: client.tokenOptions.headers ?? {},
   };
 }
 

@@ -7,7 +7,7 @@ import { OauthxError } from "../errors.ts";
 import type { AuthorizationCode } from "../oauth/authorization-response.ts";
 import type { TokenSet } from "../oauth/types.ts";
 import { openBrowser } from "../platform/browser.ts";
-import type { ProviderClient } from "../provider-client.ts";
+import { type ProviderClient, revocationOptions } from "../provider-client.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../store/document.ts";
 import { expiresAt } from "../tokens.ts";
@@ -274,7 +274,7 @@ async function codeFlow(
       try {
         if (claims) checkIdTokenBinding(claims, { clientId: client.client.client_id, nonce: prepared.nonce });
       } catch (error) {
-        await discardTokens(entry, client, tokens);
+        await discardTokens(client, tokens);
         throw error;
       }
     }
@@ -288,16 +288,12 @@ async function codeFlow(
  * Revokes, best effort, tokens the server issued but this login refuses (RFC 7009 §2.1: the refresh
  * token first), so they do not stay valid at the provider with nobody holding them.
  */
-async function discardTokens(entry: ProviderEntry, client: ProviderClient, tokens: TokenSet): Promise<void> {
+async function discardTokens(client: ProviderClient, tokens: TokenSet): Promise<void> {
   if (!client.server.revocation_endpoint) return;
   const { revokeToken, revokesAccessTokenOnly } = await import("../oauth/revoke.ts");
-  const options = {
-    style: entry.definition.revocation,
-    body: entry.definition.token_request.body,
-    headers: client.tokenOptions.headers ?? {},
-  };
+  const options = revocationOptions(client);
   const requests = [
-    ...(tokens.refresh_token && !revokesAccessTokenOnly(entry.definition.revocation)
+    ...(tokens.refresh_token && !revokesAccessTokenOnly(client.definition.revocation)
       ? [{ token: tokens.refresh_token, token_type_hint: "refresh_token" as const }]
       : []),
     { token: tokens.access_token, token_type_hint: "access_token" as const },

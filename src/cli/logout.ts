@@ -6,6 +6,7 @@
 // grant they have.
 
 import { isOauthxError } from "../errors.ts";
+import { revocationOptions } from "../provider-client.ts";
 import { withoutEntry } from "../store/document.ts";
 import type { Command } from "./command.ts";
 import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, resolveEndpoints } from "./session.ts";
@@ -31,11 +32,7 @@ export const command: Command = {
         const { revokeToken, revokesAccessTokenOnly } = await import("../oauth/revoke.ts");
         const accessOnly = revokesAccessTokenOnly(entry.definition.revocation);
         const client = await resolveEndpoints(clientFor(ctx, entry, stored), await session.store.read());
-        const options = {
-          style: entry.definition.revocation,
-          body: entry.definition.token_request.body,
-          headers: client.tokenOptions.headers ?? {},
-        };
+        const options = revocationOptions(client);
         if (entry.definition.revocation !== "none" && !client.server.revocation_endpoint) {
           revoked = "unsupported";
         } else {
