@@ -94,26 +94,20 @@ export async function diagnose(ctx: Context, options: { offline: boolean }): Pro
           ? "no expiry"
           : `expires ${relativeTime(entry.expires_at - ctx.now() / 1000)}`;
       const detail = `${state}; ${expiry}; refresh token ${entry.refresh_token ? "held" : "none"}`;
+      // Valid now, but the next refresh would fail: say so before the token expires.
       const refreshProblem =
         entry.refresh_token && registry ? credentialsProblem(ctx, registry, provider, entry) : undefined;
-      if (refreshProblem) {
-        // Valid now, but the next refresh would fail: say so before the token expires.
-        findings.push({
-          check: `login ${provider}/${profile}`,
-          status: "warn",
-          detail: `${detail}; a refresh would fail: ${refreshProblem.message}`,
-          ...(refreshProblem.remedy ? { remedy: refreshProblem.remedy } : {}),
-        });
-      } else {
-        findings.push({
-          check: `login ${provider}/${profile}`,
-          status: state === "needs login" ? "warn" : "ok",
-          detail,
-          ...(state === "needs login"
-            ? { remedy: `oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}` }
-            : {}),
-        });
-      }
+      const remedy = refreshProblem
+        ? refreshProblem.remedy
+        : state === "needs login"
+          ? `oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}`
+          : undefined;
+      findings.push({
+        check: `login ${provider}/${profile}`,
+        status: refreshProblem || state === "needs login" ? "warn" : "ok",
+        detail: refreshProblem ? `${detail}; a refresh would fail: ${refreshProblem.message}` : detail,
+        ...(remedy ? { remedy } : {}),
+      });
     }
     if (!options.offline && registry) findings.push(await checkClock(ctx, registry, provider, document));
   }
