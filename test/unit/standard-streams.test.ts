@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BIN, ROOT, run } from "../support/run-node.ts";
+import { BIN, type Ran, ROOT, run } from "../support/run-node.ts";
 
 const MODULE = join(ROOT, "src/platform/standard-streams.ts");
 
@@ -28,25 +28,18 @@ descriptorOutput(2).write("stderr still works\\n");
 
 const expected = `${Array.from({ length: 20_000 }, (_, i) => `line ${i}\n`).join("")}end\n`;
 
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
  * Runs WRITER with its stdout on a real pipe(2) (64 KiB) whose reader starts after `readAfterMs`,
  * or has already gone. A shell pipeline, because Node's own child pipes are socket pairs with
  * larger buffers, and Node resumes (and drops) a paused child stream when the child exits.
  */
-async function runWriter(runtime: string, reader: { readAfterMs: number } | "gone"): Promise<Outcome> {
+async function runWriter(runtime: string, reader: { readAfterMs: number } | "gone"): Promise<Ran> {
   const script = join(mkdtempSync(join(tmpdir(), "oauthx-streams-")), "writer.mjs");
   writeFileSync(script, WRITER);
   const readerCommand = reader === "gone" ? "true" : `{ sleep ${reader.readAfterMs / 1000}; cat; }`;
   const pipeline = `"$0" "$1" | ${readerCommand}; exit "\${PIPESTATUS[0]}"`;
   try {
-    const ran = await run("bash", ["-c", pipeline, runtime, script], { timeoutMs: 20_000 });
-    return { code: ran.code, stdout: ran.stdout, stderr: ran.stderr };
+    return await run("bash", ["-c", pipeline, runtime, script], { timeoutMs: 20_000 });
   } finally {
     rmSync(dirname(script), { recursive: true, force: true });
   }
