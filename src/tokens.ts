@@ -18,6 +18,8 @@ import { getEntry, type StoreDocument, type TokenEntry, withEntry } from "./stor
 export interface DocumentStore {
   read(): Promise<StoreDocument>;
   update(change: (document: StoreDocument) => StoreDocument | Promise<StoreDocument>): Promise<StoreDocument>;
+  /** Called just before a refresh is sent, when a write will follow: a store may start its setup. */
+  prepareWrite?(): void;
 }
 
 /** The protocol half of a refresh, for one provider: RFC 6749 §6 through src/oauth. */
@@ -123,6 +125,7 @@ export class TokenManager {
             );
           }
           used = entry.refresh_token;
+          this.#store.prepareWrite?.();
           const tokens = await request.refresher(entry);
           const next = mergeRefreshed(entry, tokens, this.#now());
           if (next.refresh_token !== entry.refresh_token) rotated = next.refresh_token;

@@ -16,12 +16,8 @@ function loadAge(): Promise<AgeModule> {
   return ageModule;
 }
 
-/**
- * Starts loading the age library without waiting for it. update() calls this before running its
- * change, so that during a refresh the import overlaps the network round trip instead of standing
- * between the server's answer and the rename — the window in which a rotated refresh token exists
- * only in memory (README "Reliability"). A failure surfaces later, at encryptStore.
- */
+/** Starts loading the age library without waiting for it (Store.prepareWrite); a failure surfaces
+ * later, at encryptStore. */
 export function preloadAge(): void {
   loadAge().catch(() => {});
 }

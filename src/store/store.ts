@@ -76,6 +76,12 @@ export interface Store {
    * the lock is not re-entrant, so that waits for itself and ends in STORE_LOCKED.
    */
   update(change: StoreUpdate): Promise<StoreDocument>;
+  /**
+   * A write is coming (a refresh is about to be sent): start loading what encrypting needs, so it
+   * overlaps the network round trip instead of standing between the server's answer and the rename
+   * — the window in which a rotated refresh token exists only in memory (README "Reliability").
+   */
+  prepareWrite(): void;
 }
 
 /** What is on disk right now, and the key that opened it (reused to write it back). */
@@ -213,13 +219,14 @@ export function openStore(options: OpenStoreOptions): Store {
       return (await readSnapshot()).document;
     },
 
+    prepareWrite: preloadAge,
+
     async update(change) {
       ensurePrivateDirectory(paths.home);
       const timeoutMs = lockTimeout(options.lockTimeoutMs, env);
       const lock = await acquireLock(paths.lock, { timeoutMs });
       try {
         const snapshot = await readSnapshot();
-        preloadAge();
         const next = await change(snapshot.document);
         if (next === snapshot.document) return snapshot.document;
 
