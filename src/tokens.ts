@@ -111,9 +111,10 @@ export class TokenManager {
           const entry = requireEntry(current, provider, profile);
           // Re-checked under the lock: another process may have refreshed while we waited.
           if (!request.force && isFresh(entry, minTtl, this.#now())) return current;
-          // Refreshed by someone else since our unlocked read: take it, even when the server's
-          // lifetime is shorter than minTtl — refreshing again would only spend another token.
-          if (seen && entry.access_token !== seen.access_token && isFresh(entry, 0, this.#now()))
+          // Refreshed by someone else since our unlocked read: take it whenever it is still valid,
+          // whatever minTtl asks. Refreshing again would only spend another refresh token, and
+          // with a lifetime shorter than minTtl every waiter would do so, one after the other.
+          if (seen && entry.access_token !== seen.access_token && isUnexpired(entry, this.#now()))
             return current;
           if (!entry.refresh_token) {
             throw new OauthxError(
@@ -160,11 +161,39 @@ export function loginRemedy(provider: string, profile: string): string {
   return `run \`oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}\``;
 }
 
-/** Valid for at least minTtl (+ skew). No known expiry counts as valid until the API says 401. */
+/**
+ * Valid long enough to hand out: at least `requiredSeconds` left. No known expiry counts as valid
+ * until the API says 401.
+ */
 export function isFresh(entry: TokenEntry, minTtlSeconds: number, nowMs: number): boolean {
   if (entry.access_token === "") return false;
   if (entry.expires_at === undefined) return true;
-  return entry.expires_at - nowMs / 1000 >= minTtlSeconds + CLOCK_SKEW_SECONDS;
+  return entry.expires_at - nowMs / 1000 >= requiredSeconds(entry, minTtlSeconds);
+}
+
+/**
+ * The life a token must have left to be handed out: minTtl plus the clock skew margin, capped at
+ * half the lifetime the server issued it with. Without the cap, a server whose tokens live less
+ * than minTtl + skew (Keycloak's 5 minutes against exec's 5-minute default; 60-second tokens
+ * against token's 60 s) would make every call refresh; with it, a token serves the first half of
+ * its life and is refreshed in the second.
+ */
+export function requiredSeconds(entry: TokenEntry, minTtlSeconds: number): number {
+  const wanted = minTtlSeconds + CLOCK_SKEW_SECONDS;
+  const lifetime = issuedLifetime(entry);
+  return lifetime === undefined ? wanted : Math.min(wanted, lifetime / 2);
+}
+
+/** Seconds between when the token was obtained and when it expires; undefined when unknown. */
+export function issuedLifetime(entry: TokenEntry): number | undefined {
+  if (entry.expires_at === undefined) return undefined;
+  const lifetime = entry.expires_at - entry.obtained_at;
+  return lifetime > 0 ? lifetime : undefined;
+}
+
+function isUnexpired(entry: TokenEntry, nowMs: number): boolean {
+  if (entry.access_token === "") return false;
+  return entry.expires_at === undefined || entry.expires_at > nowMs / 1000;
 }
 
 /** When a token response says nothing of expiry, a JWT access token's `exp` is the next best. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { OauthxError } from "../../src/errors.ts";
 import { emptyDocument, getEntry, type TokenEntry, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/store.ts";
-import { isFresh, jwtExpiry, type RefreshedTokens, TokenManager } from "../../src/tokens.ts";
+import { isFresh, jwtExpiry, type RefreshedTokens, requiredSeconds, TokenManager } from "../../src/tokens.ts";
 import { fingerprint, useTempHome } from "../support/store-temp-home.ts";
 
 const NOW = 1_800_000_000_000;
@@ -158,6 +158,67 @@ describe("TokenManager", () => {
     });
   });
 
+  it("a 60-second token serves calls for half its life, then one call refreshes it", async () => {
+    const { store, refresher, refreshes } = await setup({
+      ...base,
+      obtained_at: NOW / 1000,
+      expires_at: NOW / 1000 + 60,
+    });
+    let clock = NOW;
+    const manager = new TokenManager({ store, now: () => clock });
+    // min-ttl 60 + 30 s skew is more than the token's whole life: capped at half of it (30 s).
+    const call = () =>
+      manager.getToken({ provider: "acme", profile: "default", refresher, minTtlSeconds: 60 });
+    for (const at of [0, 10_000, 29_000]) {
+      clock = NOW + at;
+      await call();
+    }
+    expect(refreshes()).toBe(0);
+    clock = NOW + 31_000;
+    await call();
+    await call();
+    expect(refreshes()).toBe(1);
+  });
+
+  it("exec's 5-minute default on a fresh 5-minute token does not refresh", async () => {
+    const issued = { ...base, obtained_at: NOW / 1000, expires_at: NOW / 1000 + 300 };
+    const { manager, refresher, refreshes } = await setup(issued);
+    for (let call = 0; call < 3; call++) {
+      await manager.getToken({ provider: "acme", profile: "default", refresher, minTtlSeconds: 300 });
+    }
+    expect(refreshes()).toBe(0);
+  });
+
+  it("takes a token another process obtained while we waited, even one shorter than minTtl", async () => {
+    const { store, refresher, refreshes } = await setup();
+    // Between our unlocked read and our turn at the lock, another process refreshed: its token
+    // lives 4 s, far less than minTtl + skew and less than half of... anything we could ask.
+    const waiting = {
+      read: store.read,
+      update: async (change: Parameters<typeof store.update>[0]) => {
+        await store.update((document) =>
+          withEntry(document, "acme", "default", {
+            ...base,
+            access_token: "theirs",
+            refresh_token: "refresh-2",
+            obtained_at: NOW / 1000 - 1,
+            expires_at: NOW / 1000 + 3,
+          }),
+        );
+        return store.update(change);
+      },
+    };
+    const manager = new TokenManager({ store: waiting, now: () => NOW });
+    const token = await manager.getToken({
+      provider: "acme",
+      profile: "default",
+      refresher,
+      minTtlSeconds: 60,
+    });
+    expect(token.access_token).toBe("theirs");
+    expect(refreshes()).toBe(0);
+  });
+
   it("force refreshes a valid token", async () => {
     const { manager, refresher, refreshes } = await setup({ ...base, expires_at: NOW / 1000 + 3600 });
     const token = await manager.getToken({ provider: "acme", profile: "default", refresher, force: true });
@@ -178,6 +239,20 @@ describe("TokenManager", () => {
 });
 
 describe("expiry rules", () => {
+  it("the life required is minTtl + skew, capped at half the issued lifetime", () => {
+    const issued = (lifetime: number) => ({
+      ...base,
+      obtained_at: NOW / 1000,
+      expires_at: NOW / 1000 + lifetime,
+    });
+    expect(requiredSeconds(issued(3600), 60)).toBe(90);
+    expect(requiredSeconds(issued(300), 300)).toBe(150);
+    expect(requiredSeconds(issued(4), 1)).toBe(2);
+    // Unknown issue time (obtained_at after expires_at, as in a hand-edited store): no cap.
+    expect(requiredSeconds({ ...base, obtained_at: NOW / 1000, expires_at: NOW / 1000 - 5 }, 60)).toBe(90);
+    expect(isFresh(issued(4), 1, NOW + 1_000)).toBe(true);
+    expect(isFresh(issued(4), 1, NOW + 2_500)).toBe(false);
+  });
   it("a token with no known expiry counts as valid; an empty one never does", () => {
     const { expires_at: _, ...noExpiry } = base;
     expect(isFresh(noExpiry, 3600, NOW)).toBe(true);
