@@ -54,6 +54,17 @@ export function tokenEndpointError(
         },
       );
     }
+    // A refresh refused with 400 or 401 but no readable OAuth error (an empty body, an HTML page):
+    // RFC 6749 §5.2 makes 400 the status of invalid_grant and 401 that of invalid_client, and some
+    // servers send nothing more for a revoked or spent refresh token. Treated as a dead refresh
+    // token, so the token manager looks for a newer one before asking for a login.
+    if (context.grant === "refresh_token" && (outcome.status === 400 || outcome.status === 401)) {
+      return new OauthxError(
+        "REFRESH_REJECTED",
+        `${host} refused the refresh token (HTTP ${outcome.status}, without an OAuth error)`,
+        { remedy: context.relogin_remedy ?? "sign in again" },
+      );
+    }
     return new OauthxError(
       "TOKEN_EXCHANGE_FAILED",
       `the token endpoint at ${host} answered HTTP ${outcome.status}`,

@@ -65,6 +65,15 @@ const faults: Record<string, Fault> = {
     response.writeHead(200, { "content-type": "text/html" });
     response.end("<!doctype html><html><body><form>Sign in to the Wi-Fi</form></body></html>");
   },
+  // Servers that refuse a revoked or spent refresh token without an RFC 6749 §5.2 body.
+  "empty-400-for-a-dead-refresh-token": (_request, response) => {
+    response.writeHead(400);
+    response.end();
+  },
+  "html-401-for-a-dead-refresh-token": (_request, response) => {
+    response.writeHead(401, { "content-type": "text/html" });
+    response.end("<!doctype html><html><body><h1>401 Unauthorized</h1></body></html>");
+  },
   "slow-answer": (_request, response) => {
     setTimeout(() => {
       if (!response.destroyed) {
@@ -92,6 +101,8 @@ const expectations: Expectation[] = [
   { fault: "truncated-json", code: "INVALID_RESPONSE", exit: 6, requests: 1 },
   { fault: "html-error-page", code: "TOKEN_EXCHANGE_FAILED", exit: 6, requests: 1 },
   { fault: "html-200-page", code: "INVALID_RESPONSE", exit: 6, requests: 1 },
+  { fault: "empty-400-for-a-dead-refresh-token", code: "REFRESH_REJECTED", exit: 6, requests: 1 },
+  { fault: "html-401-for-a-dead-refresh-token", code: "REFRESH_REJECTED", exit: 6, requests: 1 },
   // Nothing listens: never sent, so retried once, and nothing reached any server.
   { fault: "connection-refused", code: "NETWORK", exit: 7, requests: 0 },
 ];
@@ -179,8 +190,12 @@ describe("token endpoint faults during a refresh", () => {
         timeoutMs: 30_000,
       });
       expect(result.stdout).toBe("");
-      const error = JSON.parse(result.stderr.trim().split("\n").at(-1)!) as { error: { code: string } };
+      const error = JSON.parse(result.stderr.trim().split("\n").at(-1)!) as {
+        error: { code: string; remedy?: string };
+      };
       expect(error.error.code, result.stderr).toBe(expected.code);
+      // A dead refresh token is the user's to fix by logging in again, not the server's settings.
+      if (expected.code === "REFRESH_REJECTED") expect(error.error.remedy).toContain("oauthx login");
       expect(result.code).toBe(expected.exit);
       expect(counts.get(expected.fault) ?? 0).toBe(expected.requests);
       expect(result.stderr).not.toContain(REFRESH_TOKEN);

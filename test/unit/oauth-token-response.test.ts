@@ -365,3 +365,28 @@ describe("refresh_rejected_errors: a provider's own name for a dead refresh toke
     expect(error.code).toBe("TOKEN_EXCHANGE_FAILED");
   });
 });
+
+describe("a refresh refused with 400 or 401 and no OAuth error body", () => {
+  const bare = (status: number, body: string, type?: string) => ({
+    status,
+    headers: new Headers(type ? { "content-type": type } : {}),
+    body,
+  });
+  const context = { ...refresh, relogin_remedy: "run `oauthx login acme`" };
+
+  it.each([
+    ["an empty 400", bare(400, "")],
+    ["an HTML 401", bare(401, "<html><body>Unauthorized</body></html>", "text/html")],
+    ["a JSON 400 without `error`", bare(400, '{"message":"nope"}', "application/json")],
+  ])("%s is REFRESH_REJECTED with the re-login remedy", (_name, result) => {
+    const error = failure(() => parseTokenResponse(result, {}, context));
+    expect(error.code).toBe("REFRESH_REJECTED");
+    expect(error.remedy).toBe("run `oauthx login acme`");
+  });
+
+  it("stays TOKEN_EXCHANGE_FAILED for a code exchange, and for other statuses", () => {
+    expect(failure(() => parseTokenResponse(bare(400, ""), {}, code)).code).toBe("TOKEN_EXCHANGE_FAILED");
+    expect(failure(() => parseTokenResponse(bare(403, ""), {}, context)).code).toBe("TOKEN_EXCHANGE_FAILED");
+    expect(failure(() => parseTokenResponse(bare(500, ""), {}, context)).code).toBe("TOKEN_EXCHANGE_FAILED");
+  });
+});
