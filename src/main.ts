@@ -5,9 +5,10 @@ import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
 import type { Command, ParsedInput } from "./cli/command.ts";
 import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
-import { type Context, processContext } from "./cli/context.ts";
 import { commandHelp, generalHelp, synopsis } from "./cli/help.ts";
+import { processContext } from "./cli/process-context.ts";
 import { closest } from "./cli/suggest.ts";
+import type { Context } from "./core/context.ts";
 import { EXIT, OauthxError, toOauthxError } from "./errors.ts";
 import { runtimeInfo } from "./platform/runtime.ts";
 

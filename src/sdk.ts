@@ -7,11 +7,11 @@
 //   const me = await github.fetch("/user");           // api_base + Bearer; one refresh on 401
 
 import process from "node:process";
-import type { Context } from "./cli/context.ts";
-import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, type Session } from "./cli/session.ts";
+import type { Context } from "./core/context.ts";
+import { apiBase } from "./core/provider-client.ts";
+import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, type Session } from "./core/session.ts";
 import { OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
-import { apiBase } from "./provider-client.ts";
 import { isSecureEndpoint } from "./providers/schema.ts";
 import type { TokenEntry } from "./store/document.ts";
 

@@ -3,12 +3,13 @@
 // On 401 the token is refreshed once and the request retried once (RFC 6750 §3.1: invalid_token).
 // The body goes to stdout; a non-2xx status exits 9 (API_ERROR) after printing it.
 
+import { apiBase } from "../core/provider-client.ts";
+import { clientFor, DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
-import { apiBase } from "../provider-client.ts";
 import { isSecureEndpoint } from "../providers/schema.ts";
 import { maskForGitHubActions, rotationHandler } from "./ci-mode.ts";
 import type { Command } from "./command.ts";
-import { clientFor, DEFAULT_PROFILE, openSession, parseDuration, refresherFor } from "./session.ts";
+import { parseDuration } from "./duration.ts";
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
 

@@ -7,9 +7,9 @@
 //     handed on stdin (never argv or env) to the command in OAUTHX_ON_ROTATE — e.g.
 //     `gh secret set OAUTHX_GITHUB_REFRESH_TOKEN` — or, with no hook, a loud warning says so.
 
+import type { Context } from "../core/context.ts";
 import { scrubbedEnv } from "../platform/child-env.ts";
 import { oauthxVar } from "../providers/env-names.ts";
-import type { Context } from "./context.ts";
 
 export function maskForGitHubActions(ctx: Context, ...secrets: (string | undefined)[]): void {
   if (ctx.env.GITHUB_ACTIONS !== "true") return;

@@ -2,7 +2,7 @@
 // function that receives the context and the parsed input. main.ts does the parsing, the help and
 // the error reporting, so commands contain only what they do.
 
-import type { Context } from "./context.ts";
+import type { Context } from "../core/context.ts";
 
 export interface Flag {
   type: "boolean" | "string";

@@ -5,15 +5,15 @@
 import { existsSync, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import process from "node:process";
+import type { Context } from "../core/context.ts";
+import { clientFor, resolveEndpoints } from "../core/session.ts";
 import { EXIT, isOauthxError, type OauthxError, toOauthxError } from "../errors.ts";
 import { browserCommand } from "../platform/browser.ts";
 import { homeFiles } from "../platform/paths.ts";
 import type { Registry } from "../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../store/document.ts";
 import type { Command } from "./command.ts";
-import type { Context } from "./context.ts";
 import { relativeTime, table } from "./output.ts";
-import { clientFor, resolveEndpoints } from "./session.ts";
 import { loginState } from "./status.ts";
 
 type Status = "ok" | "warn" | "fail";

@@ -7,6 +7,8 @@
 // identity, passphrase or seeded refresh tokens (those were removed), so it works with the
 // identity file on a workstation; in CI pass every provider to the outer exec instead.
 
+import type { Context } from "../core/context.ts";
+import { DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import { scrubbedEnv } from "../platform/child-env.ts";
 import { tokenEnvNames } from "../providers/env-names.ts";
@@ -14,8 +16,7 @@ import type { TokenEntry } from "../store/document.ts";
 import { runChild } from "./child-process.ts";
 import { maskForGitHubActions, rotationHandler } from "./ci-mode.ts";
 import type { Command } from "./command.ts";
-import type { Context } from "./context.ts";
-import { DEFAULT_PROFILE, openSession, parseDuration, refresherFor } from "./session.ts";
+import { parseDuration } from "./duration.ts";
 
 /** Long enough for most commands to finish with the token they were given. */
 export const DEFAULT_EXEC_MIN_TTL_SECONDS = 5 * 60;

@@ -1,11 +1,11 @@
 // `oauthx export <provider> --refresh-token`: prints the refresh token, to seed a CI secret
 // (OAUTHX_<ID>_REFRESH_TOKEN). The flag is required so nobody prints a long-lived secret by accident.
 
+import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
+import { loginRemedy } from "../core/token-manager.ts";
 import { OauthxError } from "../errors.ts";
 import { oauthxVar } from "../providers/env-names.ts";
-import { loginRemedy } from "../tokens.ts";
 import type { Command } from "./command.ts";
-import { DEFAULT_PROFILE, openSession } from "./session.ts";
 
 export const command: Command = {
   args: "<provider>",

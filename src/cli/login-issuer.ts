@@ -3,9 +3,9 @@
 // every later command) knows it by id. Nothing is written unless discovery succeeds; an id that
 // exists already (built-in or the user's) is refused rather than overwritten.
 
+import type { Context } from "../core/context.ts";
 import { OauthxError } from "../errors.ts";
 import { isSecureEndpoint, type ProviderInput } from "../providers/schema.ts";
-import type { Context } from "./context.ts";
 
 export interface IssuerLogin {
   issuer: string;

@@ -3,17 +3,18 @@
 // to the store. Prints who logged in, on stderr; never a token, code or verifier.
 
 import process from "node:process";
+import type { Context } from "../core/context.ts";
+import { type ProviderClient, revocationOptions } from "../core/provider-client.ts";
+import { clientFor, DEFAULT_PROFILE, resolveEndpoints, stringValues } from "../core/session.ts";
+import { expiresAt } from "../core/token-manager.ts";
 import { OauthxError } from "../errors.ts";
 import type { AuthorizationCode } from "../oauth/authorization-response.ts";
 import type { TokenSet } from "../oauth/types.ts";
 import { openBrowser } from "../platform/browser.ts";
-import { type ProviderClient, revocationOptions } from "../provider-client.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../store/document.ts";
-import { expiresAt } from "../tokens.ts";
 import type { Command } from "./command.ts";
-import type { Context } from "./context.ts";
-import { clientFor, DEFAULT_PROFILE, parseDuration, resolveEndpoints, stringValues } from "./session.ts";
+import { parseDuration } from "./duration.ts";
 
 export const command: Command = {
   args: "<provider>",

@@ -5,11 +5,11 @@
 // refresh token; an expired access token is refreshed first, since it is the only handle on the
 // grant they have.
 
+import { revocationOptions } from "../core/provider-client.ts";
+import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, resolveEndpoints } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
-import { revocationOptions } from "../provider-client.ts";
 import { withoutEntry } from "../store/document.ts";
 import type { Command } from "./command.ts";
-import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, resolveEndpoints } from "./session.ts";
 
 export const command: Command = {
   args: "<provider>",

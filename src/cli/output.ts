@@ -1,8 +1,8 @@
 // Shared output shapes: what `token --json` and friends print. Tokens go to stdout only, and
 // only where the command's purpose is to print them.
 
+import type { Context } from "../core/context.ts";
 import type { TokenEntry } from "../store/document.ts";
-import type { Context } from "./context.ts";
 
 export function printTokenEntry(
   ctx: Context,

@@ -1,11 +1,11 @@
 // `oauthx providers [--json]`: what oauthx can log in to.
 // `oauthx providers show <id> [--json]`: one provider, where its values came from, how to set it up.
 
+import type { Context } from "../core/context.ts";
 import { OauthxError } from "../errors.ts";
 import { tokenEnvNames } from "../providers/env-names.ts";
 import { loadRegistry, type ProviderEntry } from "../providers/registry.ts";
 import type { Command } from "./command.ts";
-import type { Context } from "./context.ts";
 import { table } from "./output.ts";
 import { closest } from "./suggest.ts";
 

@@ -1,9 +1,9 @@
 // `oauthx refresh <provider>`: refresh now, under the store lock, whatever the token's expiry.
 
+import { DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
 import { rotationHandler } from "./ci-mode.ts";
 import type { Command } from "./command.ts";
 import { relativeTime } from "./output.ts";
-import { DEFAULT_PROFILE, openSession, refresherFor } from "./session.ts";
 
 export const command: Command = {
   args: "<provider>",

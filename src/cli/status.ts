@@ -1,11 +1,11 @@
 // `oauthx status [provider]`: every stored login with its account, scopes, expiry, whether a
 // refresh token is held, and its state. Reads only; never refreshes and never prints a token.
 
+import { openSession } from "../core/session.ts";
+import { CLOCK_SKEW_SECONDS } from "../core/token-manager.ts";
 import { getEntry, type TokenEntry } from "../store/document.ts";
-import { CLOCK_SKEW_SECONDS } from "../tokens.ts";
 import type { Command } from "./command.ts";
 import { relativeTime, table } from "./output.ts";
-import { openSession } from "./session.ts";
 
 /** A token closer than this to its expiry is "expiring": the next use will refresh it. */
 const EXPIRING_SECONDS = 5 * 60;

@@ -1,11 +1,11 @@
 // Keeps `exec --token-file` files current: each is rewritten shortly before its token would drop
 // below the minimum lifetime, until the child exits.
 
+import type { Context } from "../core/context.ts";
+import { isFresh } from "../core/token-manager.ts";
 import { envId } from "../providers/env-names.ts";
 import type { TokenEntry } from "../store/document.ts";
-import { isFresh } from "../tokens.ts";
 import { maskForGitHubActions } from "./ci-mode.ts";
-import type { Context } from "./context.ts";
 import { createTokenFile } from "./token-file.ts";
 
 /** How often to look; a token is renewed once it would not survive the next look. */

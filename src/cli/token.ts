@@ -1,10 +1,11 @@
 // `oauthx token <provider>`: a fresh access token on stdout. Never starts an interactive login:
 // with no usable credentials it exits AUTH_REQUIRED with the login command to run.
 
+import { DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
 import { maskForGitHubActions, rotationHandler } from "./ci-mode.ts";
 import type { Command } from "./command.ts";
+import { parseDuration } from "./duration.ts";
 import { printTokenEntry } from "./output.ts";
-import { DEFAULT_PROFILE, openSession, parseDuration, refresherFor } from "./session.ts";
 
 export const command: Command = {
   args: "<provider>",

@@ -14,12 +14,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TokenManager } from "../../src/core/token-manager.ts";
 import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { isTimeoutFailure } from "../../src/oauth/http.ts";
 import { refreshToken } from "../../src/oauth/token-endpoint.ts";
 import { getEntry, type TokenEntry, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/store.ts";
-import { TokenManager } from "../../src/tokens.ts";
 import { BIN, run } from "../support/run-node.ts";
 
 const REFRESH_TOKEN = "rt-fault-test-never-printed";

@@ -1,7 +1,7 @@
 // An in-memory Context for running commands in-process: captured output, a given environment and
 // home directory, a fixed or supplied clock.
 
-import type { Context } from "../../src/cli/context.ts";
+import type { Context } from "../../src/core/context.ts";
 
 export interface FakeContext extends Context {
   out(): string;

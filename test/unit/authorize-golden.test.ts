@@ -9,8 +9,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { resolveProvider } from "../../src/core/provider-client.ts";
 import { buildAuthorizationUrl } from "../../src/oauth/authorize.ts";
-import { resolveProvider } from "../../src/provider-client.ts";
 import { builtinProviders } from "../../src/providers/generated/index.ts";
 import type { BuiltinProvider } from "../../src/providers/schema.ts";
 

@@ -1,8 +1,14 @@
 import { describe, expect, it } from "vitest";
+import {
+  isFresh,
+  jwtExpiry,
+  type RefreshedTokens,
+  requiredSeconds,
+  TokenManager,
+} from "../../src/core/token-manager.ts";
 import { OauthxError } from "../../src/errors.ts";
 import { emptyDocument, getEntry, type TokenEntry, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/store.ts";
-import { isFresh, jwtExpiry, type RefreshedTokens, requiredSeconds, TokenManager } from "../../src/tokens.ts";
 import { fingerprint, useTempHome } from "../support/store-temp-home.ts";
 
 const NOW = 1_800_000_000_000;

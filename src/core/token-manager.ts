@@ -11,8 +11,8 @@
 // A refresh rejected with invalid_grant is checked against a fresh read of the store before it is
 // reported: if the refresh token there changed, someone else rotated it and that result is used.
 
-import { isOauthxError, OauthxError } from "./errors.ts";
-import { getEntry, type StoreDocument, type TokenEntry, withEntry } from "./store/document.ts";
+import { isOauthxError, OauthxError } from "../errors.ts";
+import { getEntry, type StoreDocument, type TokenEntry, withEntry } from "../store/document.ts";
 
 /** What the manager needs of a store: lock-free reads, and read-modify-write under the lock. */
 export interface DocumentStore {

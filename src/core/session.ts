@@ -6,13 +6,13 @@ import { OauthxError } from "../errors.ts";
 import type { AuthorizationServerMetadata } from "../oauth/discovery.ts";
 import type { AuthorizationServer } from "../oauth/types.ts";
 import { withSignalsDeferred } from "../platform/defer-signals.ts";
-import { type ProviderClient, type ResolveInput, resolveProvider } from "../provider-client.ts";
 import { oauthxVar } from "../providers/env-names.ts";
 import { loadRegistry, type ProviderEntry, type Registry } from "../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../store/document.ts";
 import { seededStore } from "../store/env-seeded.ts";
-import { type DocumentStore, loginRemedy, type Refresher, TokenManager } from "../tokens.ts";
 import type { Context } from "./context.ts";
+import { type ProviderClient, type ResolveInput, resolveProvider } from "./provider-client.ts";
+import { type DocumentStore, loginRemedy, type Refresher, TokenManager } from "./token-manager.ts";
 
 export const DEFAULT_PROFILE = "default";
 
@@ -170,17 +170,4 @@ export function stringValues(record: Record<string, unknown>): Record<string, st
       typeof value === "string" ? value : JSON.stringify(value),
     ]),
   );
-}
-
-/** Parses `--min-ttl` durations: `90`, `90s`, `5m`, `1h`. */
-export function parseDuration(value: string, flag: string): number {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) {
-    throw new OauthxError("USAGE", `${flag} takes a duration like 90s, 5m or 1h, not "${value}"`);
-  }
-  const amount = Number(match[1]);
-  const unit = match[2] ?? "s";
-  const seconds =
-    unit === "ms" ? amount / 1000 : unit === "s" ? amount : unit === "m" ? amount * 60 : amount * 3600;
-  return seconds;
 }

@@ -1,31 +1,9 @@
-// What a command touches, handed to it rather than reached for (DESIGN.md "Layout"): output
-// streams, environment, clock, stdin and whether a person is at the terminal. Tests build one with
-// in-memory streams and a temporary OAUTHX_HOME, and run any command in-process.
+// The Context of the running process: its environment, clock, standard streams and terminal.
 
 import process from "node:process";
+import type { Context } from "../core/context.ts";
 import { defaultOauthxHome } from "../platform/paths.ts";
-import { descriptorOutput, isTerminal, type Output } from "../platform/standard-streams.ts";
-
-export type { Output };
-
-export interface Context {
-  /** oauthx's directory: OAUTHX_HOME, else $XDG_CONFIG_HOME/oauthx, else ~/.config/oauthx. */
-  home: string;
-  stdout: Output;
-  stderr: Output;
-  /** Environment as seen by this command; never mutated. */
-  env: Readonly<Record<string, string | undefined>>;
-  /** Milliseconds since the epoch. */
-  now(): number;
-  /** Reads all of standard input (for `--client-secret-stdin`). */
-  readStdin(): Promise<string>;
-  /** Reads one line a person types (the pasted redirect URL of `login --no-browser`); "" on abort. */
-  readLine(signal?: AbortSignal): Promise<string>;
-  /** A person is at the terminal (stdin and stderr are TTYs): tables, prompts, colour. */
-  interactive: boolean;
-  /** Colour allowed: interactive and NO_COLOR unset (https://no-color.org). */
-  color: boolean;
-}
+import { descriptorOutput, isTerminal } from "../platform/standard-streams.ts";
 
 export function processContext(): Context {
   const env = process.env;

@@ -7,13 +7,13 @@
 //   client id       --client-id > OAUTHX_<ID>_CLIENT_ID > kept in the store > providers.yaml
 //   client secret   --client-secret-stdin > OAUTHX_<ID>_CLIENT_SECRET > kept in the store
 
-import { OauthxError } from "./errors.ts";
-import type { RevocationOptions } from "./oauth/revoke.ts";
-import type { AuthorizationServer, Client, TokenRequestOptions } from "./oauth/types.ts";
-import { envId, oauthxVar } from "./providers/env-names.ts";
-import type { ProviderEntry } from "./providers/registry.ts";
-import { type BuiltinProvider, templateNames } from "./providers/schema.ts";
-import type { ClientCredentials } from "./store/document.ts";
+import { OauthxError } from "../errors.ts";
+import type { RevocationOptions } from "../oauth/revoke.ts";
+import type { AuthorizationServer, Client, TokenRequestOptions } from "../oauth/types.ts";
+import { envId, oauthxVar } from "../providers/env-names.ts";
+import type { ProviderEntry } from "../providers/registry.ts";
+import { type BuiltinProvider, templateNames } from "../providers/schema.ts";
+import type { ClientCredentials } from "../store/document.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
