@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   CONFIG_MISSING: EXIT.config,
   CONFIG_INVALID: EXIT.config,
   UNKNOWN_PROVIDER: EXIT.config,
+  ORIGIN_MISMATCH: EXIT.config,
   AUTH_REQUIRED: EXIT.authRequired,
   AUTH_DENIED: EXIT.auth,
   STATE_MISMATCH: EXIT.auth,

@@ -8,8 +8,9 @@
 
 import process from "node:process";
 import type { Context } from "./core/context.ts";
-import { apiBase } from "./core/provider-client.ts";
-import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, type Session } from "./core/session.ts";
+import { apiBase, clientFor } from "./core/provider-client.ts";
+import { refresherFor } from "./core/refresher.ts";
+import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
 import { OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
 import { isSecureEndpoint } from "./providers/schema.ts";

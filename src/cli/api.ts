@@ -3,11 +3,12 @@
 // On 401 the token is refreshed once and the request retried once (RFC 6750 §3.1: invalid_token).
 // The body goes to stdout; a non-2xx status exits 9 (API_ERROR) after printing it.
 
-import { apiBase } from "../core/provider-client.ts";
-import { clientFor, DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
+import { maskForGitHubActions } from "../core/github-actions.ts";
+import { apiBase, clientFor } from "../core/provider-client.ts";
+import { refresherFor } from "../core/refresher.ts";
+import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import { isSecureEndpoint } from "../providers/schema.ts";
-import { maskForGitHubActions, rotationHandler } from "./ci-mode.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -45,7 +46,7 @@ export const command: Command = {
     const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
     const minTtl =
       flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"] as string, "--min-ttl");
-    const session = await openSession(ctx, { provider, profile, onRotate: rotationHandler(ctx) });
+    const session = await openSession(ctx, { provider, profile });
     const entry = session.registry.get(provider);
     const refresher = refresherFor(ctx, session, entry, profile);
     const request = {

@@ -8,13 +8,14 @@
 // identity file on a workstation; in CI pass every provider to the outer exec instead.
 
 import type { Context } from "../core/context.ts";
-import { DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
+import { maskForGitHubActions } from "../core/github-actions.ts";
+import { refresherFor } from "../core/refresher.ts";
+import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import { scrubbedEnv } from "../platform/child-env.ts";
 import { tokenEnvNames } from "../providers/env-names.ts";
 import type { TokenEntry } from "../store/document.ts";
 import { runChild } from "./child-process.ts";
-import { maskForGitHubActions, rotationHandler } from "./ci-mode.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -109,7 +110,7 @@ async function freshTokenSources(
 ): Promise<FreshTokenSources> {
   const sources = new Map<string, { get: () => Promise<TokenEntry>; env: readonly string[] }>();
   for (const provider of providers) {
-    const session = await openSession(ctx, { provider, profile, onRotate: rotationHandler(ctx) });
+    const session = await openSession(ctx, { provider, profile });
     const entry = session.registry.get(provider);
     const refresher = refresherFor(ctx, session, entry, profile);
     sources.set(provider, {

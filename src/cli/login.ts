@@ -4,8 +4,10 @@
 
 import process from "node:process";
 import type { Context } from "../core/context.ts";
-import { type ProviderClient, revocationOptions } from "../core/provider-client.ts";
-import { clientFor, DEFAULT_PROFILE, resolveEndpoints, stringValues } from "../core/session.ts";
+import { resolveEndpoints } from "../core/endpoints.ts";
+import { clientFor, type ProviderClient, revocationOptions } from "../core/provider-client.ts";
+import { stringValues } from "../core/refresher.ts";
+import { DEFAULT_PROFILE } from "../core/session.ts";
 import { expiresAt } from "../core/token-manager.ts";
 import { OauthxError } from "../errors.ts";
 import type { AuthorizationCode } from "../oauth/authorization-response.ts";

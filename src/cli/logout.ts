@@ -5,8 +5,10 @@
 // refresh token; an expired access token is refreshed first, since it is the only handle on the
 // grant they have.
 
-import { revocationOptions } from "../core/provider-client.ts";
-import { clientFor, DEFAULT_PROFILE, openSession, refresherFor, resolveEndpoints } from "../core/session.ts";
+import { resolveEndpoints } from "../core/endpoints.ts";
+import { clientFor, revocationOptions } from "../core/provider-client.ts";
+import { refresherFor } from "../core/refresher.ts";
+import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
 import { withoutEntry } from "../store/document.ts";
 import type { Command } from "./command.ts";

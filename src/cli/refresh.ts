@@ -1,7 +1,7 @@
 // `oauthx refresh <provider>`: refresh now, under the store lock, whatever the token's expiry.
 
-import { DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
-import { rotationHandler } from "./ci-mode.ts";
+import { refresherFor } from "../core/refresher.ts";
+import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import type { Command } from "./command.ts";
 import { relativeTime } from "./output.ts";
 
@@ -15,7 +15,7 @@ export const command: Command = {
   async run(ctx, { flags, positionals }) {
     const provider = positionals[0] as string;
     const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
-    const session = await openSession(ctx, { provider, profile, onRotate: rotationHandler(ctx) });
+    const session = await openSession(ctx, { provider, profile });
     const entry = session.registry.get(provider);
     const token = await session.manager.getToken({
       provider,

@@ -2,10 +2,10 @@
 // below the minimum lifetime, until the child exits.
 
 import type { Context } from "../core/context.ts";
+import { maskForGitHubActions } from "../core/github-actions.ts";
 import { isFresh } from "../core/token-manager.ts";
 import { envId } from "../providers/env-names.ts";
 import type { TokenEntry } from "../store/document.ts";
-import { maskForGitHubActions } from "./ci-mode.ts";
 import { createTokenFile } from "./token-file.ts";
 
 /** How often to look; a token is renewed once it would not survive the next look. */

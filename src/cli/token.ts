@@ -1,8 +1,9 @@
 // `oauthx token <provider>`: a fresh access token on stdout. Never starts an interactive login:
 // with no usable credentials it exits AUTH_REQUIRED with the login command to run.
 
-import { DEFAULT_PROFILE, openSession, refresherFor } from "../core/session.ts";
-import { maskForGitHubActions, rotationHandler } from "./ci-mode.ts";
+import { maskForGitHubActions } from "../core/github-actions.ts";
+import { refresherFor } from "../core/refresher.ts";
+import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { printTokenEntry } from "./output.ts";
@@ -21,7 +22,7 @@ export const command: Command = {
     const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
     const minTtl =
       flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"] as string, "--min-ttl");
-    const session = await openSession(ctx, { provider, profile, onRotate: rotationHandler(ctx) });
+    const session = await openSession(ctx, { provider, profile });
     const entry = session.registry.get(provider);
     const token = await session.manager.getToken({
       provider,

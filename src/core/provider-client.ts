@@ -3,9 +3,12 @@
 // credentials from wherever the user keeps them, and the request/response quirks.
 //
 // Where each value comes from, first match wins:
-//   template vars   --set name=value > OAUTHX_<ID>_<NAME> > remembered in the profile > default
+//   template vars   --set name=value > remembered in the profile > OAUTHX_<ID>_<NAME> > default
 //   client id       --client-id > OAUTHX_<ID>_CLIENT_ID > kept in the store > providers.yaml
 //   client secret   --client-secret-stdin > OAUTHX_<ID>_CLIENT_SECRET > kept in the store
+// A template var decides where requests go (a host, a tenant, an issuer), so for an existing login
+// the value remembered at login beats the environment: a variable set by a .env file or a task
+// runner must not redirect a stored refresh token (see also origin-binding.ts).
 
 import { OauthxError } from "../errors.ts";
 import type { RevocationOptions } from "../oauth/revoke.ts";
@@ -13,7 +16,8 @@ import type { AuthorizationServer, Client, TokenRequestOptions } from "../oauth/
 import { envId, oauthxVar } from "../providers/env-names.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import { type BuiltinProvider, templateNames } from "../providers/schema.ts";
-import type { ClientCredentials } from "../store/document.ts";
+import type { ClientCredentials, TokenEntry } from "../store/document.ts";
+import type { Context } from "./context.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -40,6 +44,8 @@ export interface ResolveInput {
   storedClient?: ClientCredentials;
   /** Only the endpoints are wanted (doctor's clock check): no client id or secret is required. */
   endpointsOnly?: boolean;
+  /** CI mode: credentials can come only from the environment, so remedies say that. */
+  ci?: boolean;
 }
 
 const ENDPOINTS = [
@@ -79,6 +85,21 @@ export function resolveProvider(entry: ProviderEntry, input: ResolveInput): Prov
   };
 }
 
+/** Resolves the provider for a stored login: its remembered vars and kept client credentials. */
+export function clientFor(
+  ctx: Pick<Context, "env">,
+  entry: ProviderEntry,
+  stored?: TokenEntry,
+  extra: Partial<ResolveInput> = {},
+): ProviderClient {
+  return resolveProvider(entry, {
+    env: ctx.env,
+    ...(stored?.vars ? { storedVars: stored.vars } : {}),
+    ...(stored?.client ? { storedClient: stored.client } : {}),
+    ...extra,
+  });
+}
+
 /** How to revoke at this provider (logout, a refused login): its style, body format and headers. */
 export function revocationOptions(client: ProviderClient): RevocationOptions {
   return {
@@ -102,7 +123,7 @@ function resolveVars(entry: ProviderEntry, input: ResolveInput): Record<string, 
   const vars: Record<string, string> = {};
   for (const [name, spec] of Object.entries(entry.definition.template_vars)) {
     const fromEnv = input.env[`OAUTHX_${envId(entry.id)}_${envId(name)}`];
-    const value = input.vars?.[name] ?? (fromEnv || undefined) ?? input.storedVars?.[name] ?? spec.default;
+    const value = input.vars?.[name] ?? input.storedVars?.[name] ?? (fromEnv || undefined) ?? spec.default;
     if (value !== undefined) vars[name] = value;
   }
   for (const name of Object.keys(input.vars ?? {})) {
@@ -139,7 +160,9 @@ function resolveClient(entry: ProviderEntry, input: ResolveInput): Client {
     definition.client_id;
   if (!clientId) {
     throw new OauthxError("CONFIG_MISSING", `no client id for ${id}`, {
-      remedy: `create an OAuth app (oauthx providers show ${id}), then pass --client-id or set ${oauthxVar(id, "CLIENT_ID")}`,
+      remedy: input.ci
+        ? `set ${oauthxVar(id, "CLIENT_ID")} in this step, or client_id for ${id} in the providers file`
+        : `create an OAuth app (oauthx providers show ${id}), then pass --client-id or set ${oauthxVar(id, "CLIENT_ID")}`,
     });
   }
   const secret =
@@ -150,7 +173,9 @@ function resolveClient(entry: ProviderEntry, input: ResolveInput): Client {
   const needsSecret = definition.client_secret_required || definition.client_auth !== "none";
   if (needsSecret && !secret) {
     throw new OauthxError("CONFIG_MISSING", `${id} needs a client secret`, {
-      remedy: `set ${oauthxVar(id, "CLIENT_SECRET")}, or pipe it to oauthx login ${id} --client-secret-stdin`,
+      remedy: input.ci
+        ? `pass the client secret to this step as ${oauthxVar(id, "CLIENT_SECRET")} (a CI secret)`
+        : `set ${oauthxVar(id, "CLIENT_SECRET")}, or pipe it to oauthx login ${id} --client-secret-stdin`,
     });
   }
   // A secret with `client_auth: none` (GitHub, Google desktop apps) goes in the body.

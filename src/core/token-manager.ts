@@ -23,7 +23,14 @@ export interface DocumentStore {
 }
 
 /** The protocol half of a refresh, for one provider: RFC 6749 §6 through src/oauth. */
-export type Refresher = (entry: TokenEntry) => Promise<RefreshedTokens>;
+export interface Refresher {
+  (entry: TokenEntry): Promise<RefreshedTokens>;
+  /**
+   * Work a refresh needs that needs no lock, such as fetching the server's discovery document: done
+   * before the lock is taken, so the lock is held for the refresh request alone.
+   */
+  prepare?(entry: TokenEntry): Promise<void>;
+}
 
 export interface RefreshedTokens {
   access_token: string;
@@ -34,6 +41,8 @@ export interface RefreshedTokens {
   refresh_token?: string;
   scope?: string[];
   extra?: Record<string, string>;
+  /** The origins the login is bound to (core/origin-binding.ts), for an entry that records none yet. */
+  origins?: string[];
 }
 
 export interface TokenRequest {
@@ -105,6 +114,7 @@ export class TokenManager {
     const { provider, profile } = request;
     let used: string | undefined;
     let rotated: string | undefined;
+    await request.refresher.prepare?.(seen ?? requireEntry(await this.#store.read(), provider, profile));
     try {
       const document = await this.#critical(() =>
         this.#store.update(async (current) => {
@@ -231,6 +241,7 @@ function mergeRefreshed(entry: TokenEntry, tokens: RefreshedTokens, nowMs: numbe
     scopes: tokens.scope ?? entry.scopes,
     obtained_at: Math.floor(nowMs / 1000),
     extra: { ...entry.extra, ...tokens.extra },
+    ...(entry.origins === undefined && tokens.origins !== undefined ? { origins: tokens.origins } : {}),
   };
   const expiry = expiresAt(tokens, nowMs);
   if (expiry === undefined) delete next.expires_at;

@@ -18,6 +18,7 @@ export interface AuthorizationServerMetadata extends AuthorizationServer {
   grant_types_supported?: string[];
   code_challenge_methods_supported?: string[];
   token_endpoint_auth_methods_supported?: string[];
+  revocation_endpoint_auth_methods_supported?: string[];
 }
 
 /**
@@ -60,6 +61,9 @@ const metadataSchema = v.object({
   grant_types_supported: v.optional(stringList("grant_types_supported")),
   code_challenge_methods_supported: v.optional(stringList("code_challenge_methods_supported")),
   token_endpoint_auth_methods_supported: v.optional(stringList("token_endpoint_auth_methods_supported")),
+  revocation_endpoint_auth_methods_supported: v.optional(
+    stringList("revocation_endpoint_auth_methods_supported"),
+  ),
 });
 
 /** Validates a metadata document against the issuer it was fetched for. */

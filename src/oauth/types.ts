@@ -12,6 +12,8 @@ export interface AuthorizationServer {
   userinfo_endpoint?: string;
   /** RFC 9207 §3: the server always returns `iss` in authorization responses. */
   authorization_response_iss_parameter_supported?: boolean;
+  /** RFC 8414 §2 / RFC 7009 §5: how a client may authenticate at the revocation endpoint. */
+  revocation_endpoint_auth_methods_supported?: readonly string[];
 }
 
 /** RFC 6749 §2.3.1 / RFC 8414 `token_endpoint_auth_method`. */

@@ -85,6 +85,21 @@ export const providerSchema = v.strictObject({
    */
   api_base: v.optional(endpointUrl),
   /**
+   * Further origins that may receive the access token (`oauthx api`, the SDK's fetch), besides
+   * api_base's: e.g. an upload host. Any other origin needs the user's explicit --allow-host.
+   */
+  api_origins: v.optional(
+    v.array(
+      v.pipe(
+        endpointUrl,
+        v.check(
+          (value) => !URL.canParse(value) || new URL(value).origin === value,
+          "must be an origin: scheme, host and port only",
+        ),
+      ),
+    ),
+  ),
+  /**
    * Values for `{name}` placeholders in the URLs above; `--set name=value` and env override. A
    * value is inserted as given (not percent-encoded), so it may carry a port or a path
    * (`gitlab.example.com:8443`). `{client_id}` is reserved: it is always the client id (GitHub's

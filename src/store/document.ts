@@ -38,6 +38,11 @@ export interface TokenEntry {
   client?: ClientCredentials;
   /** Template values remembered for this profile, e.g. a tenant. */
   vars?: Record<string, string>;
+  /**
+   * The origins this login's credentials may be sent to, recorded when it was issued: its
+   * provider's endpoints and API (core/origin-binding.ts). Absent in logins of older versions.
+   */
+  origins?: string[];
 }
 
 /** Discovery metadata (RFC 8414 / OIDC) as fetched, plus when. */
@@ -70,6 +75,7 @@ const TokenEntrySchema = v.looseObject({
   extra: v.optional(stringRecord),
   client: v.optional(v.looseObject({ client_id: name, client_secret: v.optional(v.string()) })),
   vars: v.optional(stringRecord),
+  origins: v.optional(v.array(v.string())),
 });
 
 const DocumentSchema = v.looseObject({

@@ -52,6 +52,34 @@ export function checkDirectoryIfPresent(directory: string): void {
   assertPrivateDirectory(directory, stats);
 }
 
+/**
+ * A directory only we may enter, in a place others can write to (the system temp dir, for the CI
+ * cache): created 0700 if missing; an existing one must be a real directory (not a symlink someone
+ * planted), ours, and closed to group and others.
+ */
+export function ensureOwnDirectory(directory: string): void {
+  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  if (!checksApply()) return;
+  const stats = fs.lstatSync(directory);
+  const uid = process.getuid?.();
+  if (!stats.isDirectory() || (uid !== undefined && stats.uid !== uid)) {
+    throw new OauthxError(
+      "STORE_PERMISSIONS",
+      `${directory} is not a directory of yours; refusing to use it`,
+      {
+        remedy: `remove ${directory} (someone else made it), or choose another place`,
+      },
+    );
+  }
+  if ((stats.mode & 0o077) !== 0) {
+    throw new OauthxError(
+      "STORE_PERMISSIONS",
+      `${directory} is accessible by other users (mode ${formatMode(stats.mode)}); refusing to use it`,
+      { remedy: `chmod 700 ${directory}` },
+    );
+  }
+}
+
 function formatMode(mode: number): string {
   return `0${(mode & 0o777).toString(8)}`;
 }
