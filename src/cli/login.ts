@@ -275,7 +275,7 @@ async function codeFlow(
       const { checkIdTokenBinding, decodeIdTokenClaimsUnverified } = await import("../oauth/id-token.ts");
       const claims = decodeIdTokenClaimsUnverified(tokens.id_token);
       try {
-        if (claims) checkIdTokenBinding(claims, { clientId: client.client.client_id, nonce: prepared.nonce });
+        checkIdTokenBinding(claims, { clientId: client.client.client_id, nonce: prepared.nonce });
       } catch (error) {
         await discardTokens(client, tokens);
         throw error;

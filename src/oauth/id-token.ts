@@ -43,34 +43,44 @@ export function accountLabelFromClaims(claims: Record<string, unknown> | undefin
 
 /**
  * The checks of OIDC Core §3.1.3.7 that need no key, for an ID token received from the token
- * endpoint in this login: step 3, `aud` names our client_id; step 11, `nonce` is the one this
- * login sent. They catch an ID token meant for another client or another login before its claims
- * label the stored account. Not made here: step 2 (`iss`), because multi-tenant issuers (Entra's
- * `common`) put the user's tenant there, not the discovery issuer; steps 6-7 (the signature), for
- * which TLS to the token endpoint stands in (step 6 allows it). A claim that is absent is let
- * through: PKCE (RFC 7636) already binds the code to this login, and the claims are display only.
+ * endpoint in this login: step 3, `aud` names our client_id (`aud` is REQUIRED in every ID token,
+ * §2); step 11, when this login sent a `nonce`, the claim MUST be present and equal to it. They
+ * catch an ID token meant for another client or another login before its claims label the stored
+ * account. Not made here: step 2 (`iss`), because multi-tenant issuers (Entra's `common`) put the
+ * user's tenant there, not the discovery issuer; steps 6-7 (the signature), for which TLS to the
+ * token endpoint stands in (step 6 allows it). `claims` undefined: the token could not be read.
  */
 export function checkIdTokenBinding(
-  claims: Record<string, unknown>,
+  claims: Record<string, unknown> | undefined,
   expected: { clientId: string; nonce?: string | undefined },
 ): void {
-  const { aud, nonce } = claims;
-  if (aud !== undefined) {
-    const audiences = Array.isArray(aud) ? aud : [aud];
-    if (!audiences.includes(expected.clientId)) {
-      throw new OauthxError(
-        "INVALID_RESPONSE",
-        "the ID token in the token response was issued to another client (aud)",
-        {
-          remedy: "check the client_id configured for this provider, then log in again",
-        },
-      );
-    }
-  }
-  if (expected.nonce !== undefined && nonce !== undefined && nonce !== expected.nonce) {
+  if (claims === undefined) {
     throw new OauthxError(
       "INVALID_RESPONSE",
-      "the ID token in the token response belongs to another login (nonce)",
+      "the ID token in the token response cannot be read (not a JWT)",
+      {
+        remedy:
+          "check the provider's settings (an encrypted ID token cannot be used here), then log in again",
+      },
+    );
+  }
+  const { aud, nonce } = claims;
+  const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
+  if (!audiences.includes(expected.clientId)) {
+    throw new OauthxError(
+      "INVALID_RESPONSE",
+      aud === undefined
+        ? "the ID token in the token response names no audience (aud)"
+        : "the ID token in the token response was issued to another client (aud)",
+      { remedy: "check the client_id configured for this provider, then log in again" },
+    );
+  }
+  if (expected.nonce !== undefined && nonce !== expected.nonce) {
+    throw new OauthxError(
+      "INVALID_RESPONSE",
+      nonce === undefined
+        ? "the ID token in the token response carries no nonce, though this login sent one"
+        : "the ID token in the token response belongs to another login (nonce)",
       {
         remedy: "log in again; if it happens again, the provider answered with a token from another session",
       },

@@ -67,10 +67,23 @@ describe("checkIdTokenBinding (OIDC Core §3.1.3.7 steps 3 and 11)", () => {
     expect(String((error as Error).message)).not.toContain("n-from-elsewhere");
   });
 
-  it("lets absent claims through, and ignores a nonce when none was sent", () => {
-    expect(rejection({ sub: "u1" })).toBeUndefined();
+  it("rejects a missing aud, and a missing nonce when this login sent one (OIDC Core §3.1.3.7)", () => {
+    const noAud = rejection({ sub: "u1", nonce: "n-0123456789" });
+    expect(isOauthxError(noAud, "INVALID_RESPONSE")).toBe(true);
+    expect(String((noAud as Error).message)).toContain("no audience");
+    const noNonce = rejection({ aud: "oauthx-cli" });
+    expect(isOauthxError(noNonce, "INVALID_RESPONSE")).toBe(true);
+    expect(String((noNonce as Error).message)).toContain("no nonce");
+  });
+
+  it("rejects an ID token that cannot be read", () => {
+    expect(() => checkIdTokenBinding(undefined, expected)).toThrow(/cannot be read/);
+  });
+
+  it("ignores the nonce claim when this login sent none", () => {
     expect(() =>
       checkIdTokenBinding({ aud: "oauthx-cli", nonce: "x" }, { clientId: "oauthx-cli" }),
     ).not.toThrow();
+    expect(() => checkIdTokenBinding({ aud: "oauthx-cli" }, { clientId: "oauthx-cli" })).not.toThrow();
   });
 });
