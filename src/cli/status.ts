@@ -1,23 +1,44 @@
-// `oauthx status [provider]`: every stored login with its account, scopes, expiry, whether a
-// refresh token is held, and its state. Reads only; never refreshes and never prints a token.
+// `oauthx status [provider]`: every login with its account, scopes, expiry, whether a refresh token
+// is held, its state and where it comes from: the store, or in CI mode a seed in the environment
+// (OAUTHX_<ID>_REFRESH_TOKEN) and the job's cache. Reads only; never refreshes and never prints a
+// token.
 
-import { openSession } from "../core/session.ts";
-import { CLOCK_SKEW_SECONDS } from "../core/token-manager.ts";
+import { ciCacheEnabled, openSeededStore, readSeed } from "../core/ci-mode.ts";
+import type { Context } from "../core/context.ts";
+import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
+import { DEFAULT_MIN_TTL_SECONDS, isFresh } from "../core/token-manager.ts";
+import { isOauthxError } from "../errors.ts";
+import { oauthxVar } from "../providers/env-names.ts";
+import type { Registry } from "../providers/registry.ts";
 import { getEntry, type TokenEntry } from "../store/document.ts";
 import type { Command } from "./command.ts";
 import { relativeTime, table } from "./output.ts";
 
-/** A token closer than this to its expiry is "expiring": the next use will refresh it. */
-const EXPIRING_SECONDS = 5 * 60;
-
-export type LoginState = "valid" | "expiring" | "expired" | "needs login";
+/**
+ * valid: `oauthx token` hands it out as is; expiring: the next `oauthx token` refreshes it first;
+ * expired: a refresh token will get a new one; needs login: nothing left to refresh with; seeded:
+ * a CI seed no call of this job has used yet.
+ */
+export type LoginState = "valid" | "expiring" | "expired" | "needs login" | "seeded";
 
 export function loginState(entry: TokenEntry, nowMs: number): LoginState {
-  if (entry.expires_at === undefined && entry.access_token !== "") return "valid";
-  const left = (entry.expires_at ?? 0) - nowMs / 1000 - CLOCK_SKEW_SECONDS;
-  if (left > EXPIRING_SECONDS) return "valid";
-  if (left > 0) return "expiring";
+  if (isFresh(entry, DEFAULT_MIN_TTL_SECONDS, nowMs)) return "valid";
+  if (entry.access_token !== "" && (entry.expires_at ?? 0) > nowMs / 1000) return "expiring";
   return entry.refresh_token ? "expired" : "needs login";
+}
+
+interface Row {
+  provider: string;
+  profile: string;
+  account: string | null;
+  scopes: string[];
+  expires_in: number | null;
+  refresh_token: boolean;
+  state: LoginState;
+  /** "store", or the variable a CI seed comes from. */
+  source: string;
+  /** CI mode: whether this job's cache holds tokens from the seed. */
+  cached?: boolean;
 }
 
 export const command: Command = {
@@ -30,23 +51,13 @@ export const command: Command = {
     const only = positionals[0];
     const session = await openSession(ctx);
     if (only !== undefined) session.registry.get(only);
+    const seeded = await seededRows(ctx, session.registry, only);
     const document = await session.store.read();
-    const rows = [];
+    const rows: Row[] = [...seeded];
     for (const provider of Object.keys(document.profiles).sort()) {
       if (only !== undefined && provider !== only) continue;
       for (const profile of Object.keys(document.profiles[provider] ?? {}).sort()) {
-        const entry = getEntry(document, provider, profile) as TokenEntry;
-        const expiresIn =
-          entry.expires_at === undefined ? null : Math.round(entry.expires_at - ctx.now() / 1000);
-        rows.push({
-          provider,
-          profile,
-          account: entry.account ?? null,
-          scopes: entry.scopes,
-          expires_in: expiresIn,
-          refresh_token: entry.refresh_token !== undefined,
-          state: loginState(entry, ctx.now()),
-        });
+        rows.push(row(ctx, provider, profile, getEntry(document, provider, profile) as TokenEntry, "store"));
       }
     }
     if (flags.json) {
@@ -59,18 +70,61 @@ export const command: Command = {
       );
       return 0;
     }
-    const lines = rows.map((row) => [
-      row.provider,
-      row.profile,
-      row.account ?? "-",
-      row.state,
-      row.expires_in === null ? "no expiry" : relativeTime(row.expires_in),
-      row.refresh_token ? "yes" : "no",
-      row.scopes.join(" ") || "-",
+    const lines = rows.map((line) => [
+      line.provider,
+      line.profile,
+      line.account ?? "-",
+      line.state,
+      line.expires_in === null ? "no expiry" : relativeTime(line.expires_in),
+      line.refresh_token ? "yes" : "no",
+      line.scopes.join(" ") || "-",
+      line.cached === undefined ? line.source : `${line.source} (${line.cached ? "cached" : "not cached"})`,
     ]);
     ctx.stdout.write(
-      table([["PROVIDER", "PROFILE", "ACCOUNT", "STATE", "EXPIRES", "REFRESH", "SCOPES"], ...lines]),
+      table([
+        ["PROVIDER", "PROFILE", "ACCOUNT", "STATE", "EXPIRES", "REFRESH", "SCOPES", "SOURCE"],
+        ...lines,
+      ]),
     );
     return 0;
   },
 };
+
+function row(ctx: Context, provider: string, profile: string, entry: TokenEntry, source: string): Row {
+  return {
+    provider,
+    profile,
+    account: entry.account ?? null,
+    scopes: entry.scopes,
+    expires_in: entry.expires_at === undefined ? null : Math.round(entry.expires_at - ctx.now() / 1000),
+    refresh_token: entry.refresh_token !== undefined,
+    state: loginState(entry, ctx.now()),
+    source,
+  };
+}
+
+/** CI mode: a row for every provider whose seed is in the environment, read from the job's cache. */
+async function seededRows(ctx: Context, registry: Registry, only: string | undefined): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const provider of registry.ids()) {
+    if (
+      (only !== undefined && provider !== only) ||
+      ctx.env[oauthxVar(provider, "REFRESH_TOKEN")] === undefined
+    )
+      continue;
+    try {
+      const seed = readSeed(ctx.env, provider, DEFAULT_PROFILE);
+      if (seed === undefined) continue;
+      const store = await openSeededStore(ctx, seed);
+      const cached = ciCacheEnabled(ctx.env) ? await (store.cached?.() ?? false) : false;
+      const entry = getEntry(await store.read(), provider, DEFAULT_PROFILE) as TokenEntry;
+      const line = row(ctx, provider, DEFAULT_PROFILE, entry, seed.variable);
+      rows.push({ ...line, ...(cached ? {} : { state: "seeded", expires_in: null }), cached });
+    } catch (error) {
+      if (!isOauthxError(error)) throw error;
+      // One unusable seed must not hide the other logins: say what is wrong with it and go on.
+      ctx.stderr.write(`${provider}: ${error.message} [${error.code}]\n`);
+    }
+  }
+  return rows;
+}

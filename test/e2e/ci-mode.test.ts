@@ -35,7 +35,13 @@ describe("CI mode: OAUTHX_<ID>_REFRESH_TOKEN", () => {
 
   const ci = (args: string[], env: Record<string, string> = {}) =>
     run(BIN.oauthx, args, {
-      env: { PATH: process.env.PATH, HOME: join(ciHome, ".."), OAUTHX_HOME: ciHome, ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: join(ciHome, ".."),
+        OAUTHX_HOME: ciHome,
+        OAUTHX_CI_CACHE_DIR: join(ciHome, "..", "runner-temp"),
+        ...env,
+      },
     });
 
   it("exec works from the seeded token, masks, hands the rotated token to the hook, writes nothing", async () => {
