@@ -7,13 +7,12 @@
 //   const me = await github.fetch("/user");           // api_base + Bearer; one refresh on 401
 
 import process from "node:process";
+import { resolveApiUrl } from "./core/api-url.ts";
 import type { Context } from "./core/context.ts";
-import { apiBase, clientFor } from "./core/provider-client.ts";
+import { clientFor } from "./core/provider-client.ts";
 import { refresherFor } from "./core/refresher.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
-import { OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
-import { isSecureEndpoint } from "./providers/schema.ts";
 import type { TokenEntry } from "./store/document.ts";
 
 export { type ErrorCode, OauthxError } from "./errors.ts";
@@ -28,6 +27,11 @@ export interface TokenManagerOptions {
   home?: string;
   /** Tokens handed out stay valid at least this long. Default 60. */
   minTtlSeconds?: number;
+  /**
+   * Hosts (`host` or `host:port`) fetch() may send the token to besides the provider's API origins
+   * (its api_base and api_origins). Default none: any other URL is refused (ORIGIN_MISMATCH).
+   */
+  allowHosts?: readonly string[];
 }
 
 export class TokenManager {
@@ -35,12 +39,14 @@ export class TokenManager {
   readonly profile: string;
   readonly #ctx: Context;
   readonly #minTtl: number | undefined;
+  readonly #allowHosts: readonly string[];
   #session: Promise<Session> | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.provider = options.provider;
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.#minTtl = options.minTtlSeconds;
+    this.#allowHosts = options.allowHosts ?? [];
     const env = options.env ?? process.env;
     this.#ctx = {
       home: options.home ?? defaultOauthxHome(env),
@@ -96,19 +102,12 @@ export class TokenManager {
   }
 
   async #resolve(input: string | URL, token: TokenEntry): Promise<URL> {
-    let url: URL;
-    if (input instanceof URL || /^https?:\/\//i.test(input)) {
-      url = new URL(input);
-    } else {
-      const session = await this.#open();
-      const base = apiBase(clientFor(this.#ctx, session.registry.get(this.provider), token), token.extra);
-      if (!base) throw new OauthxError("USAGE", `${this.provider} has no api_base: pass a full URL`);
-      url = new URL(`${base.replace(/\/$/, "")}/${input.replace(/^\//, "")}`);
-    }
-    if (!isSecureEndpoint(url)) {
-      throw new OauthxError("USAGE", `refusing to send a token over plain http to ${url.host}`);
-    }
-    return url;
+    const session = await this.#open();
+    return resolveApiUrl(input, {
+      client: clientFor(this.#ctx, session.registry.get(this.provider), token),
+      entry: token,
+      allowHosts: this.#allowHosts,
+    });
   }
 
   #open(): Promise<Session> {

@@ -1,14 +1,16 @@
 // `oauthx api <provider> <url-or-path>`: an authenticated request, like `gh api`. A path is taken
-// relative to the provider's `api_base`; a full URL is used as given (https, or http on loopback).
+// relative to the provider's `api_base`; a full URL is used as given (https, or http on loopback),
+// and the token goes only to the provider's API origins unless --allow-host names another
+// (core/api-url.ts).
 // On 401 the token is refreshed once and the request retried once (RFC 6750 §3.1: invalid_token).
 // The body goes to stdout; a non-2xx status exits 9 (API_ERROR) after printing it.
 
+import { resolveApiUrl } from "../core/api-url.ts";
 import { maskForGitHubActions } from "../core/github-actions.ts";
-import { apiBase, clientFor } from "../core/provider-client.ts";
+import { clientFor } from "../core/provider-client.ts";
 import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
-import { isSecureEndpoint } from "../providers/schema.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -35,6 +37,12 @@ export const command: Command = {
     data: { type: "string", short: "d", value: "DATA", help: "Request body; @file reads a file, @- stdin" },
     "min-ttl": { type: "string", value: "DURATION", help: "Refresh unless valid this long (default 60s)" },
     include: { type: "boolean", short: "i", help: "Print the status line and headers on stderr" },
+    "allow-host": {
+      type: "string",
+      multiple: true,
+      value: "HOST",
+      help: "Send the token to this host too, outside the provider's API (repeatable)",
+    },
   },
   examples: [
     "oauthx api github /user",
@@ -56,7 +64,11 @@ export const command: Command = {
       ...(minTtl === undefined ? {} : { minTtlSeconds: minTtl }),
     };
     let token = await session.manager.getToken(request);
-    const url = resolveUrl(target, () => apiBase(clientFor(ctx, entry, token), token.extra));
+    const url = resolveApiUrl(target, {
+      client: clientFor(ctx, entry, token, session.seed ? { ci: true } : {}),
+      entry: token,
+      allowHosts: (flags["allow-host"] as string[] | undefined) ?? [],
+    });
 
     const data = flags.data as string | undefined;
     const body = data === undefined ? undefined : await readData(data, ctx);
@@ -106,28 +118,6 @@ export const command: Command = {
     );
   },
 };
-
-function resolveUrl(target: string, base: () => string | undefined): URL {
-  let url: URL;
-  if (/^https?:\/\//i.test(target)) {
-    url = new URL(target);
-  } else {
-    const prefix = base();
-    if (!prefix) {
-      throw new OauthxError("USAGE", "this provider has no api_base: give a full URL", {
-        remedy: "or set api_base for it in your providers file",
-      });
-    }
-    url = new URL(`${prefix.replace(/\/$/, "")}/${target.replace(/^\//, "")}`);
-  }
-  // The token must never travel in clear text beyond this machine.
-  if (!isSecureEndpoint(url)) {
-    throw new OauthxError("USAGE", `refusing to send a token over plain http to ${url.host}`, {
-      remedy: "use an https URL",
-    });
-  }
-  return url;
-}
 
 function parseHeaders(values: string[], defaults: Readonly<Record<string, string>>): Headers {
   const headers = new Headers(defaults);

@@ -4,8 +4,7 @@
 
 import * as v from "valibot";
 import { OauthxError } from "../errors.ts";
-import { isSecureEndpoint } from "../providers/schema.ts";
-import { describeEndpoint, requireSecureEndpoint } from "./endpoint-url.ts";
+import { describeEndpoint, isSecureEndpoint, requireSecureEndpoint } from "./endpoint-url.ts";
 import { isTimeoutFailure } from "./http.ts";
 import { describeOAuthError } from "./oauth-error.ts";
 import { postClientRequest, postToTokenEndpoint, tokenEndpointError } from "./token-endpoint.ts";

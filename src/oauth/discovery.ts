@@ -5,8 +5,7 @@
 
 import * as v from "valibot";
 import { OauthxError } from "../errors.ts";
-import { isSecureEndpoint } from "../providers/schema.ts";
-import { describeEndpoint, requireSecureEndpoint } from "./endpoint-url.ts";
+import { describeEndpoint, isSecureEndpoint, requireSecureEndpoint } from "./endpoint-url.ts";
 import { parseJsonObject, sendHttp } from "./http.ts";
 import type { AuthorizationServer, HttpOptions } from "./types.ts";
 

@@ -1,10 +1,23 @@
 // Every endpoint is checked before the first request: RFC 6749 §3.1/§3.2 (TLS for the
 // authorization and token endpoints), RFC 8414 §2 (https issuer), RFC 8252 §8.3 (plain http only on
-// loopback). The rule itself lives in src/providers/schema.ts so that providers.yaml and this layer
-// cannot disagree.
+// loopback). providers.yaml is validated with the same rule (src/providers/schema.ts), so the
+// catalogue and this layer cannot disagree.
 
 import { OauthxError } from "../errors.ts";
-import { isSecureEndpoint } from "../providers/schema.ts";
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * RFC 6749 §3.1 and §3.2 require TLS for the authorization and token endpoints; RFC 8252 §8.3
+ * allows plain http only for loopback redirects. We apply the same rule to every endpoint: https,
+ * or http on a loopback host (127.0.0.0/8, ::1, localhost), which is how tests and local
+ * development servers run.
+ */
+export function isSecureEndpoint(url: URL): boolean {
+  if (url.protocol === "https:") return true;
+  if (url.protocol !== "http:") return false;
+  return LOOPBACK_HOSTS.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
+}
 
 /** What to show of an endpoint in messages: origin and path, never a query (it may hold secrets). */
 export function describeEndpoint(url: URL): string {

@@ -7,9 +7,10 @@
 // imported only when a providers file exists, and the YAML parser only when that file changed since
 // it was last parsed (parsed-cache.ts).
 
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { OauthxError } from "../errors.ts";
+import { assertOwnerOnlyWritable } from "../store/permissions.ts";
 import { builtinProviders } from "./generated/index.ts";
 import type { BuiltinProvider } from "./schema.ts";
 
@@ -69,8 +70,8 @@ export interface LoadRegistryOptions {
 /** Loads the registry for a home directory; reads and validates the user's file only if present. */
 export async function loadRegistry(home: string, options: LoadRegistryOptions = {}): Promise<Registry> {
   const userFile = join(home, USER_PROVIDERS_FILE);
-  if (!existsSync(userFile)) return new Registry(builtinEntries(), userFile);
-  const text = readFileSync(userFile, "utf8");
+  const text = readUserFile(userFile);
+  if (text === undefined) return new Registry(builtinEntries(), userFile);
   const { mergeParsedProviders } = await import("./merge-providers.ts");
   const { readParsedProviders, rememberParsedProviders } = await import("./parsed-cache.ts");
 
@@ -92,6 +93,26 @@ export async function loadRegistry(home: string, options: LoadRegistryOptions = 
   const entries = mergeParsedProviders(builtinEntries(), parsed, userFile);
   if (options.remember !== false) await rememberParsedProviders(home, text, parsed.data);
   return new Registry(entries, userFile);
+}
+
+/**
+ * The user's providers file, or undefined when there is none. It can point a built-in's endpoints
+ * anywhere, so it is used only when no other user can write it (checked on the open descriptor).
+ */
+function readUserFile(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  try {
+    assertOwnerOnlyWritable(file, fstatSync(fd));
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
 }
 
 class NeedsPositions extends Error {}

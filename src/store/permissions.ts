@@ -21,6 +21,32 @@ export function assertPrivateFile(file: string, stats: fs.Stats): void {
 }
 
 /**
+ * A file that decides where tokens are sent (the user's providers file can override a built-in's
+ * token_endpoint) may be read by others, but written only by its owner, who must be us or root:
+ * whoever can change it can collect our tokens (ssh's rule for ~/.ssh/config).
+ */
+export function assertOwnerOnlyWritable(file: string, stats: fs.Stats): void {
+  if (!checksApply()) return;
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
+    throw new OauthxError(
+      "STORE_PERMISSIONS",
+      `${file} belongs to another user (uid ${stats.uid}); refusing to use it`,
+      {
+        remedy: `chown ${uid} ${file}, or remove it`,
+      },
+    );
+  }
+  if ((stats.mode & 0o022) !== 0) {
+    throw new OauthxError(
+      "STORE_PERMISSIONS",
+      `${file} is writable by other users (mode ${formatMode(stats.mode)}); refusing to use it`,
+      { remedy: `chmod go-w ${file}` },
+    );
+  }
+}
+
+/**
  * The home directory may be readable by others (the files in it are 0600), but not writable by
  * them: whoever can write the directory can replace tokens.age and identity.txt with files of
  * their own (rename needs only directory write access), and then receive every token we save.

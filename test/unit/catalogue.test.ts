@@ -4,14 +4,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { isSecureEndpoint } from "../../src/oauth/endpoint-url.ts";
 import { builtinProviders } from "../../src/providers/generated/index.ts";
 import { parseYaml, validate } from "../../src/providers/load-yaml.ts";
-import {
-  type BuiltinProvider,
-  catalogueSchema,
-  isSecureEndpoint,
-  templateNames,
-} from "../../src/providers/schema.ts";
+import { type BuiltinProvider, catalogueSchema, templateNames } from "../../src/providers/schema.ts";
 import { ROOT } from "../support/run-node.ts";
 
 const providers = builtinProviders as unknown as Record<string, BuiltinProvider>;
