@@ -5,7 +5,8 @@
 
 import type { Context } from "../core/context.ts";
 import { OauthxError } from "../errors.ts";
-import { isSecureEndpoint, type ProviderInput } from "../providers/schema.ts";
+import { isSecureEndpoint } from "../oauth/endpoint-url.ts";
+import type { ProviderInput } from "../providers/schema.ts";
 
 export interface IssuerLogin {
   issuer: string;
@@ -15,6 +16,11 @@ export interface IssuerLogin {
   id: string | undefined;
   /** `--scope` values; otherwise openid plus what discovery says the server supports. */
   scopes: string[] | undefined;
+  /**
+   * `--port`: the server matches redirect URIs exactly, port included, so the entry pins it and
+   * every later login uses the port that was registered.
+   */
+  port: number | undefined;
 }
 
 /** `Acme SSO (staging)` -> `acme-sso-staging`; undefined when nothing usable is left. */
@@ -87,6 +93,7 @@ export async function addProviderFromIssuer(ctx: Context, input: IssuerLogin): P
     client_auth: "none",
     pkce,
     scopes,
+    ...(input.port === undefined ? {} : { redirect: { ports: [input.port] } }),
   };
 
   const { addUserProvider } = await import("../providers/user-file.ts");

@@ -3,20 +3,17 @@
 // to the store. Prints who logged in, on stderr; never a token, code or verifier.
 
 import process from "node:process";
-import type { Context } from "../core/context.ts";
 import { resolveEndpoints } from "../core/endpoints.ts";
-import { clientFor, type ProviderClient, revocationOptions } from "../core/provider-client.ts";
-import { stringValues } from "../core/refresher.ts";
+import { accountLabel, defaultScopes, loginEntry, revokeReplaced } from "../core/login-record.ts";
+import { clientFor } from "../core/provider-client.ts";
 import { DEFAULT_PROFILE } from "../core/session.ts";
-import { expiresAt } from "../core/token-manager.ts";
 import { OauthxError } from "../errors.ts";
-import type { AuthorizationCode } from "../oauth/authorization-response.ts";
 import type { TokenSet } from "../oauth/types.ts";
-import { openBrowser } from "../platform/browser.ts";
-import type { ProviderEntry } from "../providers/registry.ts";
-import type { StoreDocument, TokenEntry } from "../store/document.ts";
+import type { StoreDocument } from "../store/document.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
+import { codeFlow } from "./login-code-flow.ts";
+import { deviceFlow } from "./login-device-flow.ts";
 
 export const command: Command = {
   args: "<provider>",
@@ -96,6 +93,7 @@ export const command: Command = {
         name: flags.name as string | undefined,
         id: providerId,
         scopes: flags.scope as string[] | undefined,
+        port,
       });
     } else if (flags.name !== undefined) {
       throw new OauthxError("USAGE", "--name goes with --issuer");
@@ -114,18 +112,18 @@ export const command: Command = {
       ...(secretFromStdin ? { clientSecret: secretFromStdin } : {}),
     });
     const client = await resolveEndpoints(resolved, before);
-    const scopes = (flags.scope as string[] | undefined) ?? [...entry.definition.scopes];
+    const scopes = (flags.scope as string[] | undefined) ?? defaultScopes(client);
 
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once("SIGINT", onSigint);
     let tokens: TokenSet;
     try {
+      const flow = { browser: !flags["no-browser"], signal: abort.signal };
       tokens = flags.device
-        ? await deviceFlow(ctx, client, scopes, { browser: !flags["no-browser"], signal: abort.signal })
-        : await codeFlow(ctx, entry, client, scopes, {
-            browser: !flags["no-browser"],
-            signal: abort.signal,
+        ? await deviceFlow(ctx, client, scopes, flow)
+        : await codeFlow(ctx, client, scopes, {
+            ...flow,
             ...(timeoutMs === undefined ? {} : { timeoutMs }),
             ...(port === undefined ? {} : { port }),
           });
@@ -134,235 +132,48 @@ export const command: Command = {
     }
 
     const account = await accountLabel(client, tokens);
-    const now = ctx.now();
-    const expiry = expiresAt(tokens, now);
-    const next: TokenEntry = {
-      access_token: tokens.access_token,
-      token_type: tokens.token_type,
-      ...(tokens.refresh_token ? { refresh_token: tokens.refresh_token } : {}),
-      ...(expiry === undefined ? {} : { expires_at: expiry }),
-      scopes: tokens.scope ?? scopes,
-      obtained_at: Math.floor(now / 1000),
-      ...(account.label ? { account: account.label } : {}),
-      ...(account.claims ? { id_token_claims: account.claims } : {}),
-      ...(Object.keys(tokens.extra).length > 0 ? { extra: stringValues(tokens.extra) } : {}),
-      // The client id is remembered so refreshes work without flags; a secret only when it was
-      // handed to this command (from the environment it will be there next time too).
-      client: {
-        client_id: client.client.client_id,
-        ...(secretFromStdin
-          ? { client_secret: secretFromStdin }
-          : stored?.client?.client_secret
-            ? { client_secret: stored.client.client_secret }
-            : {}),
-      },
-      ...(Object.keys(client.vars).length > 0 ? { vars: client.vars } : {}),
-    };
+    const next = loginEntry({
+      client,
+      tokens,
+      scopes,
+      nowMs: ctx.now(),
+      account,
+      // A secret is kept when it was handed to this command (one from the environment will be there
+      // next time too), or when the replaced login kept one.
+      clientSecret: secretFromStdin ?? stored?.client?.client_secret,
+    });
     const { withEntry, withDiscovery: cacheDiscovery } = await import("../store/document.ts");
     await store.update((current: StoreDocument) => {
       const withToken = withEntry(current, providerId, profile, next);
-      if (!("metadata" in client) || !client.metadata) return withToken;
+      if (!client.metadata) return withToken;
       return cacheDiscovery(withToken, client.metadata.issuer, {
         ...client.metadata,
-        fetched_at: Math.floor(now / 1000),
+        fetched_at: next.obtained_at,
       });
     });
+    const name = entry.definition.name;
+    if (stored) {
+      const failure = await revokeReplaced(providerId, client, stored, next);
+      if (failure)
+        ctx.stderr.write(`note: the replaced ${name} login could not be revoked: ${failure.message}\n`);
+    }
 
     const who = account.label ? ` as ${account.label}` : "";
     const where = profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`;
     if (flags.json) {
       ctx.stdout.write(
-        `${JSON.stringify({ provider: providerId, profile, account: account.label ?? null, scopes: next.scopes, expires_at: expiry ?? null })}\n`,
+        `${JSON.stringify({ provider: providerId, profile, account: account.label ?? null, scopes: next.scopes, expires_at: next.expires_at ?? null })}\n`,
       );
     }
-    ctx.stderr.write(`Logged in to ${entry.definition.name}${who}${where}.\n`);
+    ctx.stderr.write(`Logged in to ${name}${who}${where}.\n`);
     if (!next.refresh_token) {
       ctx.stderr.write(
-        `note: ${entry.definition.name} issued no refresh token; log in again when the token expires${entry.definition.refresh.issued ? ` (refresh tokens: ${entry.definition.refresh.issued})` : ""}.\n`,
+        `note: ${name} issued no refresh token; log in again when the token expires${entry.definition.refresh.issued ? ` (refresh tokens: ${entry.definition.refresh.issued})` : ""}.\n`,
       );
     }
     return 0;
   },
 };
-
-interface FlowOptions {
-  browser: boolean;
-  signal: AbortSignal;
-  timeoutMs?: number;
-  port?: number;
-}
-
-async function codeFlow(
-  ctx: Context,
-  entry: ProviderEntry,
-  client: ProviderClient & { metadata?: { authorization_response_iss_parameter_supported?: boolean } },
-  scopes: string[],
-  options: FlowOptions,
-): Promise<TokenSet> {
-  const { startLoopbackServer } = await import("../oauth/loopback.ts");
-  const { prepareAuthorization } = await import("../oauth/authorize.ts");
-  const { exchangeCode } = await import("../oauth/token-endpoint.ts");
-  const { redirect } = entry.definition;
-  const server = await startLoopbackServer({
-    host: redirect.host,
-    path: redirect.path,
-    ...(options.port !== undefined
-      ? { ports: [options.port] }
-      : redirect.ports
-        ? { ports: redirect.ports }
-        : {}),
-  });
-  try {
-    const prepared = await prepareAuthorization(client.server, client.client, {
-      redirect_uri: server.redirect_uri,
-      scopes,
-      scope_separator: entry.definition.scope_separator,
-      scope_param: entry.definition.scope_param,
-      extra_params: entry.definition.authorize_params,
-      pkce: entry.definition.pkce,
-    });
-    const url = prepared.url.toString();
-    ctx.stderr.write(`Open this URL to log in to ${entry.definition.name}:\n\n  ${url}\n\n`);
-    if (options.browser && !(await openBrowser(url, ctx.env))) {
-      ctx.stderr.write("(could not start a browser: open the URL yourself)\n");
-    }
-    const expectation = {
-      state: prepared.state,
-      ...(client.server.issuer ? { issuer: client.server.issuer } : {}),
-      ...(client.server.authorization_response_iss_parameter_supported ? { iss_required: true } : {}),
-      deny_returns_no_params: entry.definition.authorization_response.deny_returns_no_params,
-    };
-    const waiting = server.waitForCallback({
-      ...expectation,
-      signal: options.signal,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    });
-    let code: AuthorizationCode;
-    if (!options.browser && ctx.interactive) {
-      // Over SSH the browser cannot reach this machine's loopback: accept the URL it ends on.
-      ctx.stderr.write(
-        "After approving, paste the address your browser ended on (or wait for the redirect):\n",
-      );
-      const { parseRedirectedUrl } = await import("../oauth/authorization-response.ts");
-      const stopReading = new AbortController();
-      const pasted = ctx.readLine(stopReading.signal).then((text) => {
-        // Closed without a line (the redirect arrived, or stdin ended): leave it to the server.
-        if (text.trim() === "") return waiting;
-        return parseRedirectedUrl(text, { ...expectation, redirect_uri: server.redirect_uri });
-      });
-      // Whichever loses must not surface later as an unhandled rejection.
-      waiting.catch(() => {});
-      pasted.catch(() => {});
-      try {
-        code = await Promise.race([waiting, pasted]);
-      } finally {
-        stopReading.abort();
-      }
-    } else {
-      code = await waiting;
-    }
-    const tokens = await exchangeCode(
-      client.server,
-      client.client,
-      {
-        code: code.code,
-        redirect_uri: server.redirect_uri,
-        ...(prepared.code_verifier ? { code_verifier: prepared.code_verifier } : {}),
-      },
-      client.tokenOptions,
-    );
-    if (tokens.id_token) {
-      const { checkIdTokenBinding, decodeIdTokenClaimsUnverified } = await import("../oauth/id-token.ts");
-      const claims = decodeIdTokenClaimsUnverified(tokens.id_token);
-      try {
-        checkIdTokenBinding(claims, { clientId: client.client.client_id, nonce: prepared.nonce });
-      } catch (error) {
-        await discardTokens(client, tokens);
-        throw error;
-      }
-    }
-    return tokens;
-  } finally {
-    await server.close();
-  }
-}
-
-/**
- * Revokes, best effort, tokens the server issued but this login refuses (RFC 7009 §2.1: the refresh
- * token first), so they do not stay valid at the provider with nobody holding them.
- */
-async function discardTokens(client: ProviderClient, tokens: TokenSet): Promise<void> {
-  if (!client.server.revocation_endpoint) return;
-  const { revokeToken, revokesAccessTokenOnly } = await import("../oauth/revoke.ts");
-  const options = revocationOptions(client);
-  const requests = [
-    ...(tokens.refresh_token && !revokesAccessTokenOnly(client.definition.revocation)
-      ? [{ token: tokens.refresh_token, token_type_hint: "refresh_token" as const }]
-      : []),
-    { token: tokens.access_token, token_type_hint: "access_token" as const },
-  ];
-  for (const request of requests) {
-    await revokeToken(client.server, client.client, request, options).catch(() => undefined);
-  }
-}
-
-async function deviceFlow(
-  ctx: Context,
-  client: ProviderClient,
-  scopes: string[],
-  options: FlowOptions,
-): Promise<TokenSet> {
-  const { startDeviceAuthorization, pollDeviceToken } = await import("../oauth/device.ts");
-  if (!client.server.device_authorization_endpoint) {
-    throw new OauthxError(
-      "CONFIG_INVALID",
-      `${client.definition.name} has no device authorization endpoint`,
-      {
-        remedy: `log in without --device, or set device_authorization_endpoint for ${client.id}`,
-      },
-    );
-  }
-  const startedAt = ctx.now();
-  const authorization = await startDeviceAuthorization(
-    client.server,
-    client.client,
-    { scopes, scope_separator: client.definition.scope_separator },
-    { ...client.tokenOptions, signal: options.signal },
-  );
-  ctx.stderr.write(
-    `To log in to ${client.definition.name}, open ${authorization.verification_uri}\nand enter the code: ${authorization.user_code}\n`,
-  );
-  if (options.browser && authorization.verification_uri_complete) {
-    await openBrowser(authorization.verification_uri_complete, ctx.env);
-  }
-  return pollDeviceToken(client.server, client.client, authorization, {
-    ...client.tokenOptions,
-    signal: options.signal,
-    started_at: startedAt,
-    scope_separator: client.definition.scope_separator,
-  });
-}
-
-/** A label for people: from the id_token's claims (not verified: display only) or userinfo. */
-async function accountLabel(client: ProviderClient, tokens: TokenSet) {
-  const { decodeIdTokenClaimsUnverified, accountLabelFromClaims } = await import("../oauth/id-token.ts");
-  const claims = tokens.id_token ? decodeIdTokenClaimsUnverified(tokens.id_token) : undefined;
-  // An ID token often carries only `sub`; userinfo usually has a name a person recognises.
-  const humanLabel = claims && ["email", "preferred_username", "name", "login"].some((name) => claims[name]);
-  let label = humanLabel ? accountLabelFromClaims(claims) : undefined;
-  if (!label && client.server.userinfo_endpoint) {
-    const { fetchUserInfo } = await import("../oauth/userinfo.ts");
-    // Best effort: a login is not failed for want of a name.
-    const info = await fetchUserInfo(client.server, tokens.access_token, {
-      headers: client.tokenOptions.headers ?? {},
-      timeoutMs: 10_000,
-    }).catch(() => undefined);
-    label = accountLabelFromClaims(info) ?? accountLabelFromClaims(claims);
-  } else {
-    label ??= accountLabelFromClaims(claims);
-  }
-  return { label, claims };
-}
 
 function parsePort(value: string): number {
   const port = Number(value);

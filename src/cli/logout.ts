@@ -1,16 +1,18 @@
-// `oauthx logout <provider>`: revoke at the provider (RFC 7009 §2.1: the refresh token first,
-// which ends the grant on most servers, then the access token), then delete the login locally.
-// A failed revocation still deletes locally, with a warning: the user asked to be logged out.
-// Styles that take only an access token (GitHub's DELETE, `bearer_post`) are never sent the
-// refresh token; an expired access token is refreshed first, since it is the only handle on the
-// grant they have.
+// `oauthx logout <provider>`: end the grant at the provider (core/revocation.ts), then delete the
+// login locally. The message says what the provider still holds: a grant that could not be
+// revoked stays active there, and the user is told where to end it. The login is deleted in every
+// case but one: a revocation endpoint that is not the login's own origin (ORIGIN_MISMATCH), where
+// nothing is sent and nothing is deleted, so that the user can fix what points it elsewhere.
 
-import { resolveEndpoints } from "../core/endpoints.ts";
-import { clientFor, revocationOptions } from "../core/provider-client.ts";
+import type { Context } from "../core/context.ts";
+import { type ResolvedClient, resolveEndpoints } from "../core/endpoints.ts";
+import { clientFor } from "../core/provider-client.ts";
 import { refresherFor } from "../core/refresher.ts";
-import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
+import { type RevocationOutcome, revokeLogin, whereToRevoke } from "../core/revocation.ts";
+import { DEFAULT_PROFILE, openSession, type Session } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
-import { withoutEntry } from "../store/document.ts";
+import type { ProviderEntry } from "../providers/registry.ts";
+import { type TokenEntry, withoutEntry } from "../store/document.ts";
 import type { Command } from "./command.ts";
 
 export const command: Command = {
@@ -28,64 +30,64 @@ export const command: Command = {
     const entry = session.registry.get(provider);
     const stored = await session.manager.peek(provider, profile);
 
-    let revoked: "revoked" | "unsupported" | "skipped" | "failed" = "skipped";
-    if (!flags["no-revoke"]) {
-      try {
-        const { revokeToken, revokesAccessTokenOnly } = await import("../oauth/revoke.ts");
-        const accessOnly = revokesAccessTokenOnly(entry.definition.revocation);
-        const client = await resolveEndpoints(clientFor(ctx, entry, stored), await session.store.read());
-        const options = revocationOptions(client);
-        if (entry.definition.revocation !== "none" && !client.server.revocation_endpoint) {
-          revoked = "unsupported";
-        } else {
-          if (stored.refresh_token && !accessOnly) {
-            revoked = await revokeToken(
-              client.server,
-              client.client,
-              { token: stored.refresh_token, token_type_hint: "refresh_token" },
-              options,
-            );
-          }
-          if (stored.access_token && revoked !== "unsupported") {
-            const current =
-              accessOnly && stored.refresh_token
-                ? await session.manager.getToken({
-                    provider,
-                    profile,
-                    minTtlSeconds: 0,
-                    refresher: refresherFor(ctx, session, entry, profile),
-                  })
-                : stored;
-            revoked = await revokeToken(
-              client.server,
-              client.client,
-              { token: current.access_token, token_type_hint: "access_token" },
-              options,
-            );
-          }
-        }
-      } catch (error) {
-        if (!isOauthxError(error)) throw error;
-        revoked = "failed";
-        ctx.stderr.write(`warning: could not revoke at ${entry.definition.name}: ${error.message}\n`);
-      }
-    }
+    const outcome = flags["no-revoke"] ? undefined : await revoke(ctx, session, entry, profile, stored);
     await session.store.update((current) => withoutEntry(current, provider, profile));
+
+    const name = entry.definition.name;
+    const grantActive = outcome !== undefined && outcome.kind !== "revoked";
     if (flags.json) {
-      ctx.stdout.write(`${JSON.stringify({ provider, profile, revoked, deleted: true })}\n`);
+      ctx.stdout.write(
+        `${JSON.stringify({ provider, profile, revoked: outcome?.kind ?? "skipped", deleted: true, grant_active: outcome === undefined ? null : grantActive })}\n`,
+      );
+    }
+    const who = `${name}${profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`}`;
+    if (outcome?.kind === "revoked") {
+      ctx.stderr.write(`Logged out of ${who}: revoked at ${name} and deleted.\n`);
+    } else if (outcome === undefined) {
+      ctx.stderr.write(`Logged out of ${who}: deleted locally (not revoked, as asked).\n`);
     } else {
-      const how =
-        revoked === "revoked"
-          ? "revoked and deleted"
-          : revoked === "unsupported"
-            ? `deleted (${entry.definition.name} offers no revocation: remove the app's access in your account settings)`
-            : revoked === "failed"
-              ? "deleted locally only"
-              : "deleted locally";
+      const why =
+        outcome.kind === "unsupported"
+          ? `${name} offers no way for oauthx to revoke it`
+          : outcome.kind === "refused"
+            ? `${name}'s revocation endpoint accepts only clients with a secret, and this login has none`
+            : `revocation failed: ${outcome.error.message}`;
       ctx.stderr.write(
-        `Logged out of ${entry.definition.name}${profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`}: ${how}.\n`,
+        `Logged out of ${who} locally. The grant is still active at ${name} (${why}).\n` +
+          `  → revoke it at ${whereToRevoke(entry.definition)}\n`,
       );
     }
     return 0;
   },
 };
+
+/** Revokes the stored login; a failure to find the revocation endpoint is a failed revocation. */
+async function revoke(
+  ctx: Context,
+  session: Session,
+  entry: ProviderEntry,
+  profile: string,
+  stored: TokenEntry,
+): Promise<RevocationOutcome> {
+  let client: ResolvedClient;
+  try {
+    client = await resolveEndpoints(clientFor(ctx, entry, stored), await session.store.read());
+  } catch (error) {
+    if (!isOauthxError(error)) throw error;
+    return { kind: "failed", error };
+  }
+  return revokeLogin(entry.id, client, stored, {
+    // An access-token-only style needs a live access token: refresh an expired one first.
+    currentAccessToken: async () => {
+      if (!stored.refresh_token) return stored.access_token;
+      const refresher = refresherFor(ctx, session, entry, profile);
+      const current = await session.manager.getToken({
+        provider: entry.id,
+        profile,
+        minTtlSeconds: 0,
+        refresher,
+      });
+      return current.access_token;
+    },
+  });
+}

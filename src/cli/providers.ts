@@ -52,7 +52,17 @@ function summary(entry: ProviderEntry) {
     device_flow: definition.device_authorization_endpoint !== undefined,
     pkce: definition.pkce,
     env: tokenEnvNames(entry.id, definition.env),
+    redirect_uris: redirectUris(entry),
   };
+}
+
+/**
+ * The redirect URIs to register with the provider: one per fixed port, or the loopback URI without
+ * a port, which RFC 8252 §7.3 says a server must accept with any port.
+ */
+export function redirectUris(entry: ProviderEntry): string[] {
+  const { host, path, ports } = entry.definition.redirect;
+  return ports ? ports.map((port) => `http://${host}:${port}${path}`) : [`http://${host}${path}`];
 }
 
 function list(ctx: Context, entries: ProviderEntry[], json: boolean): number {
@@ -92,8 +102,10 @@ function show(ctx: Context, entry: ProviderEntry, json: boolean): number {
     if (value !== undefined) lines.push(`  ${field}: ${value}${origin(field)}`);
   }
   lines.push(`  scopes: ${definition.scopes.join(" ") || "(none)"}${origin("scopes")}`);
+  const uris = redirectUris(entry);
+  const anyPort = definition.redirect.ports === undefined;
   lines.push(
-    `  redirect: http://${definition.redirect.host}:<port>${definition.redirect.path}${origin("redirect")}`,
+    `  redirect: ${uris.join(", ")}${anyPort ? " (any port: register it without one)" : " (register exactly this)"}${origin("redirect")}`,
   );
   lines.push(`  env: ${tokenEnvNames(entry.id, definition.env).join(", ")}`);
   if (definition.setup) lines.push("", `Setup: ${definition.setup}`);

@@ -8,26 +8,13 @@
 // compared in code.
 
 import * as v from "valibot";
+import { isSecureEndpoint } from "../oauth/endpoint-url.ts";
 
 /** `{name}` placeholders in endpoint URLs, filled from `template_vars` (e.g. Entra's `{tenant}`). */
 const TEMPLATE = /\{([a-z][a-z0-9_]*)\}/g;
 
 export function templateNames(value: string): string[] {
   return [...value.matchAll(TEMPLATE)].map((match) => match[1] as string);
-}
-
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/**
- * RFC 6749 §3.1 and §3.2 require TLS for the authorization and token endpoints; RFC 8252 §8.3
- * allows plain http only for loopback redirects. We apply the same rule to every endpoint: https,
- * or http on a loopback host (127.0.0.0/8, ::1, localhost), which is how tests and local
- * development servers run.
- */
-export function isSecureEndpoint(url: URL): boolean {
-  if (url.protocol === "https:") return true;
-  if (url.protocol !== "http:") return false;
-  return LOOPBACK_HOSTS.has(url.hostname) || /^127(\.\d{1,3}){3}$/.test(url.hostname);
 }
 
 /**
@@ -225,6 +212,16 @@ export const providerSchema = v.strictObject({
     v.picklist(["rfc7009", "github_application_token", "bearer_post", "none"]),
     "rfc7009",
   ),
+
+  /**
+   * What revoking one token ends: `grant`, that login only (RFC 7009 §2.1), or
+   * `client_authorization`, everything the user granted this client, other logins included (one
+   * grant per user and client). A new login to a profile revokes the login it replaces only with
+   * `grant`: otherwise it would end itself.
+   */
+  revocation_ends: v.optional(v.picklist(["grant", "client_authorization"]), "grant"),
+  /** The page where a person removes the app's access by hand, for logouts that cannot revoke. */
+  revoke_access_url: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
 
   /** Headers sent on every request to this provider (GitHub requires a User-Agent). */
   headers: v.optional(headerMap, {}),

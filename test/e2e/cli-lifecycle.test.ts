@@ -209,7 +209,7 @@ describe("dist/oauthx: login → token → exec → refresh → logout", () => {
     const before = server.counters.revocations;
     const result = await cli.oauthx(["logout", "local"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain("revoked and deleted");
+    expect(result.stderr).toContain("revoked at Local Test Server and deleted");
     expect(server.counters.revocations).toBeGreaterThan(before);
     expect(await userinfoStatus(server, token)).toBe(401);
     const after = await cli.oauthx(["token", "local"]);

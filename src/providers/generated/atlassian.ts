@@ -65,6 +65,8 @@ export const atlassian = {
     issued: "only with the offline_access scope",
   },
   revocation: "none",
+  revocation_ends: "grant",
+  revoke_access_url: "https://id.atlassian.com/manage-profile/apps",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

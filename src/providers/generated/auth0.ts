@@ -63,6 +63,7 @@ export const auth0 = {
     issued: "only with the offline_access scope (and \"Allow Offline Access\" on the API)",
   },
   revocation: "rfc7009",
+  revocation_ends: "client_authorization",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

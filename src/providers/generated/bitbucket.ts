@@ -58,6 +58,7 @@ export const bitbucket = {
     issued: "always",
   },
   revocation: "none",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

@@ -59,6 +59,7 @@ export const box = {
     issued: "always",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

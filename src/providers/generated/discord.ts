@@ -58,6 +58,7 @@ export const discord = {
     issued: "always",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

@@ -60,6 +60,8 @@ export const dropbox = {
     issued: "only with token_access_type=offline (set by default here)",
   },
   revocation: "bearer_post",
+  revocation_ends: "grant",
+  revoke_access_url: "https://www.dropbox.com/account/connected_apps",
   headers: {},
   env: [
     "DBX_OAUTH_TOKEN",

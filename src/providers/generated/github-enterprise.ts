@@ -70,6 +70,7 @@ export const githubEnterprise = {
     issued: "GitHub App user tokens only (expiring tokens on); OAuth App tokens never expire",
   },
   revocation: "github_application_token",
+  revocation_ends: "grant",
   headers: {
     "User-Agent": "oauthx",
   },

@@ -66,6 +66,8 @@ export const github = {
     issued: "GitHub App user tokens only (expiring tokens on); OAuth App tokens never expire",
   },
   revocation: "github_application_token",
+  revocation_ends: "grant",
+  revoke_access_url: "https://github.com/settings/applications",
   headers: {
     "User-Agent": "oauthx",
   },

@@ -66,6 +66,7 @@ export const gitlab = {
     issued: "always; access tokens last 2 h",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [
     "GITLAB_TOKEN",

@@ -61,6 +61,8 @@ export const google = {
     issued: "only with access_type=offline (set by default here)",
   },
   revocation: "rfc7009",
+  revocation_ends: "client_authorization",
+  revoke_access_url: "https://myaccount.google.com/connections",
   headers: {},
   env: [
     "GOOGLE_OAUTH_ACCESS_TOKEN",

@@ -47,6 +47,7 @@ export const jobber = {
     issued: "always",
   },
   revocation: "none",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

@@ -57,6 +57,7 @@ export const linear = {
     issued: "always (apps created from 2025-10-01; all apps from 2026-04-01)",
   },
   revocation: "bearer_post",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

@@ -63,6 +63,8 @@ export const microsoft = {
     issued: "only with the offline_access scope",
   },
   revocation: "none",
+  revocation_ends: "grant",
+  revoke_access_url: "https://account.live.com/consent/Manage",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

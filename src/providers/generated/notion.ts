@@ -55,6 +55,7 @@ export const notion = {
     issued: "always",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {
     "Notion-Version": "2025-09-03",
   },

@@ -55,6 +55,7 @@ export const oidc = {
     issued: "usually only with the offline_access scope",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

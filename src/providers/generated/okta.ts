@@ -71,6 +71,7 @@ export const okta = {
     issued: "only with the offline_access scope and the Refresh Token grant enabled",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

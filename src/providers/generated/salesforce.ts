@@ -73,6 +73,7 @@ export const salesforce = {
     issued: "only with the refresh_token or offline_access scope",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [
     "SF_ACCESS_TOKEN",

@@ -72,6 +72,7 @@ export const slack = {
     issued: "only when the app has token rotation turned on",
   },
   revocation: "bearer_post",
+  revocation_ends: "grant",
   headers: {},
   env: [
     "SLACK_USER_TOKEN",

@@ -62,6 +62,8 @@ export const spotify = {
     issued: "always",
   },
   revocation: "none",
+  revocation_ends: "grant",
+  revoke_access_url: "https://www.spotify.com/account/apps/",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

@@ -61,6 +61,7 @@ export const twitch = {
     issued: "always (authorization code flow)",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

@@ -55,6 +55,7 @@ export const zoom = {
     issued: "always",
   },
   revocation: "rfc7009",
+  revocation_ends: "grant",
   headers: {},
   env: [],
 } as const satisfies BuiltinProvider;

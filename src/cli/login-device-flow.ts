@@ -1,0 +1,46 @@
+// The device flow of `oauthx login --device` (RFC 8628), for machines without a browser: show the
+// user code and where to enter it, then poll until the login is approved, denied or expires.
+
+import type { Context } from "../core/context.ts";
+import type { ResolvedClient } from "../core/endpoints.ts";
+import { OauthxError } from "../errors.ts";
+import type { TokenSet } from "../oauth/types.ts";
+import { openBrowser } from "../platform/browser.ts";
+import type { FlowOptions } from "./login-code-flow.ts";
+
+export async function deviceFlow(
+  ctx: Context,
+  client: ResolvedClient,
+  scopes: string[],
+  options: FlowOptions,
+): Promise<TokenSet> {
+  const { startDeviceAuthorization, pollDeviceToken } = await import("../oauth/device.ts");
+  if (!client.server.device_authorization_endpoint) {
+    throw new OauthxError(
+      "CONFIG_INVALID",
+      `${client.definition.name} has no device authorization endpoint`,
+      {
+        remedy: `log in without --device, or set device_authorization_endpoint for ${client.id}`,
+      },
+    );
+  }
+  const startedAt = ctx.now();
+  const authorization = await startDeviceAuthorization(
+    client.server,
+    client.client,
+    { scopes, scope_separator: client.definition.scope_separator },
+    { ...client.tokenOptions, signal: options.signal },
+  );
+  ctx.stderr.write(
+    `To log in to ${client.definition.name}, open ${authorization.verification_uri}\nand enter the code: ${authorization.user_code}\n`,
+  );
+  if (options.browser && authorization.verification_uri_complete) {
+    await openBrowser(authorization.verification_uri_complete, ctx.env);
+  }
+  return pollDeviceToken(client.server, client.client, authorization, {
+    ...client.tokenOptions,
+    signal: options.signal,
+    started_at: startedAt,
+    scope_separator: client.definition.scope_separator,
+  });
+}
