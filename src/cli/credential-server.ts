@@ -3,10 +3,13 @@
 //
 //   GET http://127.0.0.1:<port>/<provider>   Authorization: Bearer <per-run secret>
 //   → 200 {"access_token","token_type","expires_at"}
+//   otherwise 401 (secret), 405 (method), 400 (undecodable path), 404 (provider not served),
+//   503 {"error": <oauthx error code>} (no token to be had), 500 (a bug): JSON, never a secret.
 //
 // The secret is random per run and handed only to the child (OAUTHX_SERVE_SECRET); other local
 // users and processes cannot ask for tokens without it. Compared in constant time.
 
+import { isOauthxError } from "../errors.ts";
 import type { TokenEntry } from "../store/document.ts";
 
 export interface CredentialServer {
@@ -27,32 +30,54 @@ export async function startCredentialServer(
   ]);
   const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
   const expected = Buffer.from(`Bearer ${secret}`);
-  const server = createServer(async (request, response) => {
-    const reply = (status: number, body: object) => {
-      response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
+  const server = createServer((request, response) => {
+    const reply = (status: number, body: object, headers: Record<string, string> = {}) => {
+      response.writeHead(status, {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+        ...headers,
+      });
       response.end(`${JSON.stringify(body)}\n`);
     };
-    const given = Buffer.from(request.headers.authorization ?? "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      reply(401, { error: "unauthorized" });
-      return;
-    }
-    const provider = decodeURIComponent(new URL(request.url ?? "/", "http://127.0.0.1").pathname.slice(1));
-    if (request.method !== "GET" || !providers.includes(provider)) {
-      reply(404, { error: "not_found", providers });
-      return;
-    }
-    try {
-      const token = await fresh(provider);
+    const answer = async () => {
+      const given = Buffer.from(request.headers.authorization ?? "");
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        reply(401, { error: "unauthorized" });
+        return;
+      }
+      if (request.method !== "GET") {
+        reply(405, { error: "method_not_allowed" }, { allow: "GET" });
+        return;
+      }
+      const provider = providerIn(request.url);
+      if (provider === undefined) {
+        reply(400, { error: "bad_request" });
+        return;
+      }
+      if (!providers.includes(provider)) {
+        reply(404, { error: "not_found", providers });
+        return;
+      }
+      let token: TokenEntry;
+      try {
+        token = await fresh(provider);
+      } catch (error) {
+        // The code only: messages may name the provider's answer, and the child needs no more.
+        reply(503, { error: isOauthxError(error) ? error.code : "INTERNAL" });
+        return;
+      }
       reply(200, {
         access_token: token.access_token,
         token_type: token.token_type,
         expires_at: token.expires_at === undefined ? null : new Date(token.expires_at * 1000).toISOString(),
       });
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? "INTERNAL";
-      reply(503, { error: code });
-    }
+    };
+    // Nothing may escape the handler: Node would exit (orphaning the child and leaving its token
+    // files), Bun would leave the request hanging. The error's text is never sent, it may hold a token.
+    answer().catch(() => {
+      if (response.headersSent) response.destroy();
+      else reply(500, { error: "internal" });
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -69,4 +94,13 @@ export async function startCredentialServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** The provider named by a request path ("/my%20provider"); undefined when it cannot be decoded. */
+function providerIn(requestUrl: string | undefined): string | undefined {
+  try {
+    return decodeURIComponent(new URL(requestUrl ?? "/", "http://127.0.0.1").pathname.slice(1));
+  } catch {
+    return undefined; // "//" is no URL; "%E0%A4%A" is no UTF-8 percent-encoding (URIError)
+  }
 }

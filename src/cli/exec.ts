@@ -67,7 +67,11 @@ export const command: Command = {
     try {
       if (flags.serve) {
         const { startCredentialServer } = await import("./credential-server.ts");
-        const server = await startCredentialServer(providers, (provider) => fresh.get(provider)!());
+        const server = await startCredentialServer(providers, async (provider) => {
+          const token = await fresh.get(provider)!();
+          maskForGitHubActions(ctx, token.access_token); // before the child can print it
+          return token;
+        });
         cleanups.push(() => server.close());
         env.OAUTHX_SERVE_URL = server.url;
         env.OAUTHX_SERVE_SECRET = server.secret;

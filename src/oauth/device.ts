@@ -42,6 +42,24 @@ const seconds = (name: string) =>
     ),
     v.check((value) => Number.isFinite(value) && value > 0, `${name} must be positive`),
   );
+
+// The user code and verification URIs (RFC 8628 §3.2) reach the user's terminal as the server chose
+// them, so they are made printable here: a terminal acts on escape sequences (clearing the screen,
+// retitling the window, hiding or disguising text), and bidirectional controls reorder what is shown.
+/** ECMA-48 CSI: ESC [ or C1 CSI, parameter and intermediate bytes, a final byte (colours, cursor, erase). */
+const CSI = String.raw`(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]`;
+/** OSC, DCS, SOS, PM, APC (ESC or C1 form): a string up to BEL, ST or the end (window title, links). */
+const CONTROL_STRING = String.raw`(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?`;
+/** Any other ESC sequence: intermediate bytes and a final byte (reset, charset switches). */
+const OTHER_ESCAPE = String.raw`\x1b[ -/]*[0-~]?`;
+const ESCAPE_SEQUENCE = new RegExp([CSI, CONTROL_STRING, OTHER_ESCAPE].join("|"), "g");
+/** Whatever is left of C0, DEL and C1, and the Unicode bidirectional controls. */
+const UNPRINTABLE = /[^\x20-\x7e\xa0-\uffff]|[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function printable(value: string): string {
+  return value.replace(ESCAPE_SEQUENCE, "").replace(UNPRINTABLE, "");
+}
+
 const userFacingUrl = (name: string) =>
   v.pipe(
     v.string(`${name} must be a string`),
@@ -49,11 +67,18 @@ const userFacingUrl = (name: string) =>
       (value) => URL.canParse(value) && isSecureEndpoint(new URL(value)),
       `${name} must be an https URL`,
     ),
+    // The WHATWG URL serialisation percent-encodes controls; one that kept any is refused.
+    v.transform((value) => new URL(value).href),
+    v.check((href) => printable(href) === href, `${name} contains control characters`),
   );
 
 const deviceResponseSchema = v.object({
   device_code: v.pipe(v.string("device_code must be a string"), v.nonEmpty("device_code is empty")),
-  user_code: v.pipe(v.string("user_code must be a string"), v.nonEmpty("user_code is empty")),
+  user_code: v.pipe(
+    v.string("user_code must be a string"),
+    v.transform((value) => printable(value).trim()),
+    v.nonEmpty("user_code is empty"),
+  ),
   verification_uri: v.optional(userFacingUrl("verification_uri")),
   /** Google's pre-RFC name for verification_uri. */
   verification_url: v.optional(userFacingUrl("verification_url")),

@@ -2,19 +2,26 @@
 // rotation hook): the user's environment without oauthx's own secrets, so a child can never read
 // the store's key, the passphrase, a seeded refresh token or a client secret.
 
+import process from "node:process";
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 const SECRET_NAMES = new Set(["OAUTHX_AGE_IDENTITY", "OAUTHX_PASSPHRASE"]);
 const SECRET_PATTERN = /^OAUTHX_[A-Z0-9_]+_(REFRESH_TOKEN|CLIENT_SECRET)$/;
 
-export function isOauthxSecret(name: string): boolean {
-  return SECRET_NAMES.has(name) || SECRET_PATTERN.test(name);
+/**
+ * Windows environment names are case-insensitive: `oauthx_github_refresh_token` is the variable
+ * oauthx reads as OAUTHX_GITHUB_REFRESH_TOKEN, so it is a secret too. Elsewhere case matters.
+ */
+export function isOauthxSecret(name: string, platform: NodeJS.Platform = process.platform): boolean {
+  const canonical = platform === "win32" ? name.toUpperCase() : name;
+  return SECRET_NAMES.has(canonical) || SECRET_PATTERN.test(canonical);
 }
 
-export function scrubbedEnv(env: Env): Record<string, string> {
+export function scrubbedEnv(env: Env, platform: NodeJS.Platform = process.platform): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && !isOauthxSecret(name)) result[name] = value;
+    if (value !== undefined && !isOauthxSecret(name, platform)) result[name] = value;
   }
   return result;
 }

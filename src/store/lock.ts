@@ -2,7 +2,7 @@
 // It is a file created with O_EXCL, which every runtime we ship on (Node, Bun, Deno, a compiled
 // Bun binary) implements atomically; node:fs has no flock(), so kernel locks are not an option.
 //
-// The lock file holds {pid, hostname, createdAt, token}. The token is random per acquisition, so
+// The lock file holds {pid, hostname, pidNamespace (Linux), createdAt, token}. The token is random per acquisition, so
 // "is this still the lock I saw / the lock I hold?" compares tokens, never pids (pids are reused).
 //
 // Taking over a lock left by a dead process is the delicate part. The naive way, "see the dead
@@ -24,6 +24,15 @@
 //
 // A lock from another host (shared home directory) is never taken over: its pid means nothing
 // here. Waiters then time out with STORE_LOCKED and a remedy naming the host, pid and path.
+//
+// The same holds, on one host, across Linux PID namespaces: a container that shares the host's
+// hostname and has the home directory bind-mounted sees the host's live holder as dead (its pid
+// does not exist in the container: ESRCH), and taking its lock over would let two refreshes spend
+// one rotating refresh token. So the record also names the holder's PID namespace (Linux only),
+// and a holder in another namespace is never judged by its pid. Unlike another host's lock, it is
+// taken over once it is far older than any lock is ever held (see FOREIGN_HOLDER_MAX_AGE_MS): a
+// container that crashed holding it restarts in a new namespace and would otherwise wait forever.
+// Records without a namespace (older oauthx, other systems) keep the pid rule.
 
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -35,12 +44,21 @@ const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
 
 /** A creator writes its record right after creating the file; unreadable for this long = abandoned. */
 const UNREADABLE_GRACE_MS = 5_000;
+/**
+ * A lock held from another PID namespace on this host is abandoned once its file is this old. The
+ * longest hold is a refresh: one token request of at most three attempts of 30 s each (the HTTP
+ * timeout) with two Retry-After waits of at most 10 s between them, about two minutes in all, and
+ * normally well under a second. Ten minutes leaves a wide margin for a slow or suspended machine.
+ */
+const FOREIGN_HOLDER_MAX_AGE_MS = 10 * 60_000;
 const FIRST_POLL_MS = 5;
 const MAX_POLL_MS = 200;
 
 export interface LockRecord {
   pid: number;
   hostname: string;
+  /** Linux: the holder's PID namespace (inode of /proc/self/ns/pid); absent elsewhere. */
+  pidNamespace?: number;
   /** RFC 3339, for people reading the error. */
   createdAt: string;
   token: string;
@@ -95,12 +113,33 @@ export function readLockRecord(lockPath: string): LockRecord | undefined {
 }
 
 function newRecord(nowMs: number): LockRecord {
+  const namespace = ownPidNamespace();
   return {
     pid: process.pid,
     hostname: os.hostname(),
+    ...(namespace === undefined ? {} : { pidNamespace: namespace }),
     createdAt: new Date(nowMs).toISOString(),
     token: randomToken(),
   };
+}
+
+let cachedPidNamespace: { value: number | undefined } | undefined;
+
+/** The inode in readlink("/proc/self/ns/pid") = "pid:[4026531836]"; undefined off Linux or without /proc. */
+function ownPidNamespace(): number | undefined {
+  if (cachedPidNamespace === undefined) {
+    let value: number | undefined;
+    if (process.platform === "linux") {
+      try {
+        const match = /^pid:\[(\d+)\]$/.exec(fs.readlinkSync("/proc/self/ns/pid"));
+        if (match) value = Number(match[1]);
+      } catch {
+        // No /proc (or no access): records carry no namespace and the pid rule applies.
+      }
+    }
+    cachedPidNamespace = { value };
+  }
+  return cachedPidNamespace.value;
 }
 
 function randomToken(): string {
@@ -155,16 +194,33 @@ function parseRecord(raw: string): LockRecord | undefined {
     return undefined;
   }
   if (typeof value !== "object" || value === null) return undefined;
-  const { pid, hostname, createdAt, token } = value as Record<string, unknown>;
+  const { pid, hostname, pidNamespace, createdAt, token } = value as Record<string, unknown>;
   if (!Number.isSafeInteger(pid) || typeof hostname !== "string") return undefined;
   if (typeof createdAt !== "string" || typeof token !== "string" || token === "") return undefined;
-  return { pid: pid as number, hostname, createdAt, token };
+  return {
+    pid: pid as number,
+    hostname,
+    // Anything but an integer is ignored: such a record is judged by its pid, as before namespaces.
+    ...(Number.isSafeInteger(pidNamespace) ? { pidNamespace: pidNamespace as number } : {}),
+    createdAt,
+    token,
+  };
 }
 
-/** Left by a process that is gone: same host and dead pid, or unreadable for too long. */
+/** Held from another PID namespace of this host (a container, or the host seen from one). */
+function inOtherPidNamespace(record: LockRecord): boolean {
+  return record.pidNamespace !== undefined && record.pidNamespace !== ownPidNamespace();
+}
+
+/**
+ * Left by a process that is gone: same host, same PID namespace and dead pid; or unreadable, or
+ * held from another PID namespace, for too long (judged by the file's age: its pid means nothing).
+ */
 function isAbandoned(seen: Observation): boolean {
-  if (seen.record === undefined) return Date.now() - seen.mtimeMs > UNREADABLE_GRACE_MS;
+  const ageMs = Date.now() - seen.mtimeMs;
+  if (seen.record === undefined) return ageMs > UNREADABLE_GRACE_MS;
   if (seen.record.hostname !== os.hostname()) return false;
+  if (inOtherPidNamespace(seen.record)) return ageMs > FOREIGN_HOLDER_MAX_AGE_MS;
   return !isProcessAlive(seen.record.pid);
 }
 
@@ -246,15 +302,28 @@ function lockedError(
       remedy: `if no oauthx is running, remove ${lockPath}`,
     });
   }
-  const where = holder.hostname === os.hostname() ? "" : ` on host ${holder.hostname}`;
-  return new OauthxError(
-    "STORE_LOCKED",
-    `${guards} is locked by process ${holder.pid}${where} since ${holder.createdAt} (waited ${seconds})`,
-    {
-      remedy: where
-        ? `if no oauthx runs on ${holder.hostname} as pid ${holder.pid}, remove ${lockPath}`
-        : `wait for process ${holder.pid} to finish (or stop it), then retry; the lock is ${lockPath}`,
-    },
+  const locked = (where: string, remedy: string) =>
+    new OauthxError(
+      "STORE_LOCKED",
+      `${guards} is locked by process ${holder.pid}${where} since ${holder.createdAt} (waited ${seconds})`,
+      { remedy },
+    );
+  if (holder.hostname !== os.hostname()) {
+    return locked(
+      ` on host ${holder.hostname}`,
+      `if no oauthx runs on ${holder.hostname} as pid ${holder.pid}, remove ${lockPath}`,
+    );
+  }
+  if (inOtherPidNamespace(holder)) {
+    const minutes = FOREIGN_HOLDER_MAX_AGE_MS / 60_000;
+    return locked(
+      " in another PID namespace (container)",
+      `if no oauthx runs in that container (or on its host), remove ${lockPath}; it is taken over ${minutes} minutes after it was created`,
+    );
+  }
+  return locked(
+    "",
+    `wait for process ${holder.pid} to finish (or stop it), then retry; the lock is ${lockPath}`,
   );
 }
 

@@ -36,11 +36,11 @@ describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
     await server?.close();
   });
 
-  /** Runs oauthx on this runtime; `during` gets the process while it runs. */
-  function oauthx(args: string[], during?: (pid: number) => Promise<void>) {
+  /** Runs oauthx on this runtime, `env` added to the harness's; `during` gets the process while it runs. */
+  function oauthx(args: string[], during?: (pid: number) => Promise<void>, env: Record<string, string> = {}) {
     const [command, list] = argv(args);
     return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(command, list, { env: cli.env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(command, list, { env: { ...cli.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
@@ -105,12 +105,16 @@ describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
     expect(readFileSync(counter, "utf8")).toBe("got\n");
   });
 
-  it("--serve answers a fresh token after the first one expired", async () => {
+  it("--serve answers a fresh token after the first one expired, masked under GitHub Actions", async () => {
     const fetchToken =
       'curl -fsS -H "Authorization: Bearer $OAUTHX_SERVE_SECRET" "$OAUTHX_SERVE_URL/local" || echo CURL_FAILED';
     const denied = 'curl -s -o /dev/null -w "%{http_code}" "$OAUTHX_SERVE_URL/local"';
     const script = `echo "first=$LOCAL_TOKEN"; echo "t0=$(date +%s)"; sleep 5; echo "served=$(${fetchToken})"; echo "anon=$(${denied})"`;
-    const result = await oauthx(["exec", "local", "--serve", "--min-ttl", "1s", "--", "sh", "-c", script]);
+    const result = await oauthx(
+      ["exec", "local", "--serve", "--min-ttl", "1s", "--", "sh", "-c", script],
+      undefined,
+      { GITHUB_ACTIONS: "true" },
+    );
     expect(result.code, result.stderr).toBe(0);
     const first = /first=(.*)/.exec(result.stdout)?.[1] ?? "";
     const t0 = Number(/t0=(\d+)/.exec(result.stdout)?.[1]);
@@ -124,6 +128,9 @@ describe.each(Object.keys(RUNTIMES))("exec on %s", (runtime) => {
     // The first token lived 4 s from before t0; the served one outlives it: it was issued later.
     expect(Date.parse(served.expires_at as string) / 1000).toBeGreaterThan(t0 + 4);
     expect(await userinfoStatus(server, served.access_token as string)).toBe(200);
+    // Every token served is masked in the job's log, as the first one is.
+    expect(result.stderr).toContain(`::add-mask::${first}\n`);
+    expect(result.stderr).toContain(`::add-mask::${served.access_token}\n`);
     // Without the per-run secret the endpoint refuses.
     expect(/anon=(\d+)/.exec(result.stdout)?.[1]).toBe("401");
   });

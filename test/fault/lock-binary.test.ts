@@ -4,9 +4,11 @@
 //   - still read a valid token at once (reads take no lock);
 //   - wait, then fail with STORE_LOCKED (exit 8) after OAUTHX_LOCK_TIMEOUT_MS;
 //   - take over the lock once the holder is SIGKILLed, and succeed — whether they started before
-//     or after the kill.
+//     or after the kill;
+//   - never take over a live holder's lock from another PID namespace (a container with this
+//     host's name and the home directory mounted), where the holder's pid does not exist.
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { once } from "node:events";
 import * as fs from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -17,6 +19,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type TokenEntry, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/store.ts";
 import { BIN, run } from "../support/run-node.ts";
+
+/** A new PID namespace with its own /proc, as a container has; killed with its parent. */
+const UNSHARE_PID = ["--user", "--map-root-user", "--pid", "--fork", "--mount-proc", "--kill-child"];
+const canUnsharePid =
+  process.platform === "linux" && spawnSync("unshare", [...UNSHARE_PID, "true"]).status === 0;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Math.floor(Date.now() / 1000);
@@ -37,6 +44,8 @@ describe("the store lock, through dist/oauthx", () => {
   /** How long the token endpoint takes to answer; changed by the tests. */
   let delayMs = 0;
   let issued = 0;
+  /** Token requests the server has read, answered or not. */
+  let received = 0;
   const children: ChildProcess[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
@@ -44,6 +53,7 @@ describe("the store lock, through dist/oauthx", () => {
     server = createServer((request, response) => {
       request.resume();
       request.on("end", () => {
+        received++;
         const answer = () => {
           if (response.destroyed) return;
           issued++;
@@ -179,4 +189,28 @@ describe("the store lock, through dist/oauthx", () => {
     expect(later.code, later.stderr).toBe(0);
     expect(fs.existsSync(join(home, "tokens.age.lock"))).toBe(false);
   });
+
+  it.skipIf(!canUnsharePid)(
+    "a run in another PID namespace (a container) never takes over a live holder's lock",
+    async () => {
+      await seed();
+      const receivedBefore = received;
+      const held = await holder();
+      // The holder's refresh must be waiting at the server before the next answers come at once.
+      for (let waited = 0; received === receivedBefore && waited < 10_000; waited += 10) await sleep(10);
+      delayMs = 0; // a run that wrongly took the lock over would get its token at once
+      const before = issued;
+      const inContainer = await run("unshare", [...UNSHARE_PID, BIN.oauthx, "token", "slow", "--json"], {
+        env: env({ OAUTHX_LOCK_TIMEOUT_MS: "1000" }),
+        timeoutMs: 20_000,
+      });
+      expect(inContainer.code, inContainer.stderr).toBe(8);
+      const { error } = JSON.parse(inContainer.stderr.trim()) as { error: { code: string; message: string } };
+      expect(error.code).toBe("STORE_LOCKED");
+      expect(error.message).toContain(`process ${held.pid} in another PID namespace (container)`);
+      expect(issued).toBe(before);
+      expect(fs.readFileSync(join(home, "tokens.age.lock"), "utf8")).toContain(`"pid":${held.pid}`);
+      await killed(held);
+    },
+  );
 });

@@ -10,6 +10,13 @@ import { useTempHome } from "../support/store-temp-home.ts";
 const tempHome = useTempHome();
 const lockPathIn = (dir: string) => path.join(dir, "tokens.age.lock");
 
+/** This process's PID namespace as lock records name it: Linux only (see /proc/self/ns/pid). */
+function ownPidNamespace(): number | undefined {
+  if (process.platform !== "linux") return undefined;
+  return Number(/^pid:\[(\d+)\]$/.exec(fs.readlinkSync("/proc/self/ns/pid"))?.[1]);
+}
+const otherPidNamespace = (ownPidNamespace() ?? 4026531836) + 1;
+
 function writeLock(file: string, record: object | string, ageMs = 0) {
   fs.writeFileSync(file, typeof record === "string" ? record : JSON.stringify(record));
   const when = new Date(Date.now() - ageMs);
@@ -17,10 +24,11 @@ function writeLock(file: string, record: object | string, ageMs = 0) {
 }
 
 describe("store lock", () => {
-  it("writes pid, hostname, time and a token; release removes it", async () => {
+  it("writes pid, hostname, PID namespace, time and a token; release removes it", async () => {
     const file = lockPathIn(tempHome().root);
     const lock = await acquireLock(file, { timeoutMs: 1000 });
     expect(readLockRecord(file)).toMatchObject({ pid: process.pid, hostname: os.hostname() });
+    expect(readLockRecord(file)?.pidNamespace).toBe(ownPidNamespace());
     expect((fs.statSync(file).mode & 0o777).toString(8)).toBe("600");
     expect(lock.release()).toBe(true);
     expect(fs.existsSync(file)).toBe(false);
@@ -81,9 +89,18 @@ describe("store lock", () => {
   it("gets the lock as soon as a live holder releases it", async () => {
     const file = lockPathIn(tempHome().root);
     const held = await acquireLock(file, { timeoutMs: 1000 });
-    setTimeout(() => held.release(), 150);
-    const lock = await acquireLock(file, { timeoutMs: 5000 });
+    let releasedAt = Number.NaN;
+    setTimeout(() => {
+      held.release();
+      releasedAt = performance.now();
+    }, 150);
+    const lock = await acquireLock(file, { timeoutMs: 10_000 });
+    const delayMs = performance.now() - releasedAt;
     lock.release();
+    // Waiters poll at most every 250 ms (200 ms with jitter); 1 s allows for a loaded machine and
+    // is still a tenth of the timeout, which a waiter that only retried at the end would reach.
+    expect(delayMs).toBeGreaterThanOrEqual(0);
+    expect(delayMs).toBeLessThan(1_000);
   });
 
   it("never takes over a lock from another host", async () => {
@@ -94,6 +111,56 @@ describe("store lock", () => {
     expect(isOauthxError(error, "STORE_LOCKED")).toBe(true);
     expect(error.remedy).toContain("elsewhere.example");
     expect(readLockRecord(file)).toEqual(record);
+  });
+
+  it("never judges a holder in another PID namespace of this host by its pid (a container)", async () => {
+    const file = lockPathIn(tempHome().root);
+    const record = {
+      pid: await deadPid(),
+      hostname: os.hostname(),
+      pidNamespace: otherPidNamespace,
+      createdAt: "2026-01-01T00:00:00Z",
+      token: "container",
+    };
+    writeLock(file, record, 60_000);
+    const error = (await acquireLock(file, { timeoutMs: 200 }).catch((e) => e)) as OauthxError;
+    expect(isOauthxError(error, "STORE_LOCKED")).toBe(true);
+    expect(error.message).toContain(`process ${record.pid} in another PID namespace (container)`);
+    expect(error.remedy).toContain(file);
+    expect(readLockRecord(file)).toEqual(record);
+  });
+
+  it("takes over a dead holder's lock recorded in our own PID namespace", async () => {
+    const file = lockPathIn(tempHome().root);
+    writeLock(file, {
+      pid: await deadPid(),
+      hostname: os.hostname(),
+      ...(ownPidNamespace() === undefined ? {} : { pidNamespace: ownPidNamespace() }),
+      createdAt: "2026-01-01T00:00:00Z",
+      token: "dead",
+    });
+    const lock = await acquireLock(file, { timeoutMs: 2000 });
+    expect(readLockRecord(file)?.pid).toBe(process.pid);
+    lock.release();
+  });
+
+  it("takes over a lock from another PID namespace once it is older than any lock is held", async () => {
+    const file = lockPathIn(tempHome().root);
+    const record = {
+      pid: process.pid, // alive here, but in another namespace that pid says nothing
+      hostname: os.hostname(),
+      pidNamespace: otherPidNamespace,
+      createdAt: "2026-01-01T00:00:00Z",
+      token: "crashed-container",
+    };
+    writeLock(file, record, 9 * 60_000);
+    expect(isOauthxError(await acquireLock(file, { timeoutMs: 100 }).catch((e) => e), "STORE_LOCKED")).toBe(
+      true,
+    );
+    writeLock(file, record, 11 * 60_000);
+    const lock = await acquireLock(file, { timeoutMs: 2000 });
+    expect(readLockRecord(file)?.token).not.toBe(record.token);
+    lock.release();
   });
 
   it("treats an unreadable lock as a creator mid-write, then as abandoned after a grace period", async () => {
