@@ -12,6 +12,9 @@
 // So the fast path can make a read faster, never different. Where age-encryption is lenient (it
 // only looks at the stanzas before the one that opens), this reader is stricter, never laxer.
 //
+// It also writes the payload of a file it opened (encryptPayload): a store rewrite keeps the
+// header, which depends only on the file key, so every recipient of the file survives.
+//
 // Format: age v1 (C2SP age.md "Header", "Payload"): header lines, "-> X25519 <share>" stanzas with
 // a 32-byte body, "--- <mac>"; payload = 16-byte nonce + STREAM of 64 KiB ChaCha20-Poly1305 chunks.
 
@@ -21,6 +24,7 @@ import { base64nopad, bech32 } from "@scure/base";
 const MAGIC = "age-encryption.org/v1\n";
 const CHUNK = 64 * 1024;
 const TAG = 16;
+const PAYLOAD_NONCE = 16;
 /** Body lines are wrapped at 64 columns; a shorter line (possibly empty) ends the body. */
 const BODY_LINE = 64;
 /** PKCS #8 wrapping of a raw X25519 private key (RFC 8410 §7): this prefix, then the 32 bytes. */
@@ -45,10 +49,21 @@ interface Header {
   payloadStart: number;
 }
 
+/** A file this reader opened: its plaintext, and what a rewrite needs to keep its header. */
+export interface OpenedAgeFile {
+  plaintext: Uint8Array;
+  /** The 16-byte file key the header wraps (age.md "File key"). */
+  fileKey: Uint8Array;
+  /** The header bytes, MAC line included: they depend on the file key only. */
+  header: Uint8Array;
+  /** Which of the identities given unwrapped the file key (its index). */
+  openedBy: number;
+}
+
 export async function tryDecryptX25519(
   file: Uint8Array,
   identities: readonly string[],
-): Promise<Uint8Array | undefined> {
+): Promise<OpenedAgeFile | undefined> {
   try {
     // age-encryption tries the identities in order: an identity of another kind could open (or
     // refuse) the file before an X25519 one does, and an invalid one is an error. Only a list of
@@ -61,12 +76,14 @@ export async function tryDecryptX25519(
     // An identity MUST reject a malformed stanza of its type (age.md "X25519 recipient stanza").
     const shares = stanzas.map(x25519Share);
     if (shares.some((share) => share === undefined)) return undefined;
-    for (const secret of secrets) {
+    for (const [openedBy, secret] of secrets.entries()) {
       for (const [index, stanza] of stanzas.entries()) {
         const fileKey = await unwrapFileKey(secret as Uint8Array, shares[index] as Uint8Array, stanza.body);
         if (!fileKey) continue;
         if (!(await headerMacMatches(fileKey, header))) return undefined;
-        return await decryptPayload(fileKey, file.subarray(header.payloadStart));
+        const plaintext = await decryptPayload(fileKey, file.subarray(header.payloadStart));
+        if (!plaintext) return undefined;
+        return { plaintext, fileKey, header: file.slice(0, header.payloadStart), openedBy };
       }
     }
     return undefined;
@@ -206,37 +223,65 @@ async function headerMacMatches(fileKey: Uint8Array, header: Header): Promise<bo
   return crypto.subtle.verify("HMAC", key, header.mac as BufferSource, header.macInput as BufferSource);
 }
 
-/** STREAM (age.md "Payload"): 64 KiB chunks, nonce = 11-byte big-endian counter + last-chunk flag. */
+/** age.md "Payload": payload key = HKDF-SHA-256(ikm = file key, salt = nonce, info = "payload"). */
+function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Promise<Uint8Array> {
+  return hkdf(fileKey, nonce, "payload");
+}
+
+/** STREAM chunk nonce: an 11-byte big-endian chunk counter, then 0x01 for the final chunk. */
+function chunkNonce(counter: number, final: boolean): Uint8Array {
+  const nonce = new Uint8Array(12);
+  new DataView(nonce.buffer).setUint32(7, counter);
+  nonce[11] = final ? 1 : 0;
+  return nonce;
+}
+
+/** STREAM (age.md "Payload"): 64 KiB chunks; only the final one may be short, and it may be empty
+ * only when the whole plaintext is. */
 async function decryptPayload(fileKey: Uint8Array, payload: Uint8Array): Promise<Uint8Array | undefined> {
-  if (payload.length < 16) return undefined;
-  const key = await hkdf(fileKey, payload.subarray(0, 16), "payload");
-  const body = payload.subarray(16);
+  if (payload.length < PAYLOAD_NONCE) return undefined;
+  const key = await payloadKey(fileKey, payload.subarray(0, PAYLOAD_NONCE));
+  const body = payload.subarray(PAYLOAD_NONCE);
   const parts: Uint8Array[] = [];
   let total = 0;
   for (let counter = 0, offset = 0; ; counter++) {
     const end = Math.min(offset + CHUNK + TAG, body.length);
-    const last = end === body.length;
-    const nonce = new Uint8Array(12);
-    new DataView(nonce.buffer).setUint32(7, counter);
-    nonce[11] = last ? 1 : 0;
+    const final = end === body.length;
     let plain: Uint8Array;
     try {
-      plain = chacha20poly1305(key, nonce).decrypt(body.subarray(offset, end));
+      plain = chacha20poly1305(key, chunkNonce(counter, final)).decrypt(body.subarray(offset, end));
     } catch {
       return undefined;
     }
-    // Only the whole plaintext may be empty, and only a last chunk may be short.
     if (plain.length === 0 && counter > 0) return undefined;
     parts.push(plain);
     total += plain.length;
     offset = end;
-    if (last) break;
+    if (final) break;
   }
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
     at += part.length;
+  }
+  return out;
+}
+
+/**
+ * A new payload under `fileKey`: a fresh random 16-byte nonce (so a new payload key, age.md
+ * "Payload": a modified payload MUST get a fresh nonce), then the STREAM chunks decryptPayload reads.
+ */
+export async function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+  const nonce = crypto.getRandomValues(new Uint8Array(PAYLOAD_NONCE));
+  const key = await payloadKey(fileKey, nonce);
+  const chunks = Math.max(1, Math.ceil(plaintext.length / CHUNK));
+  const out = new Uint8Array(PAYLOAD_NONCE + plaintext.length + chunks * TAG);
+  out.set(nonce);
+  for (let counter = 0; counter < chunks; counter++) {
+    const chunk = plaintext.subarray(counter * CHUNK, (counter + 1) * CHUNK);
+    const sealed = chacha20poly1305(key, chunkNonce(counter, counter === chunks - 1)).encrypt(chunk);
+    out.set(sealed, PAYLOAD_NONCE + counter * (CHUNK + TAG));
   }
   return out;
 }

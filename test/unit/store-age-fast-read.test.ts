@@ -16,7 +16,7 @@ import {
 } from "age-encryption";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { tryDecryptX25519 } from "../../src/store/age-fast-read.ts";
+import { encryptPayload, tryDecryptX25519 } from "../../src/store/age-fast-read.ts";
 import {
   AGE_VERSION_LINE,
   type AgeDraft,
@@ -30,6 +30,11 @@ import {
   x25519Pair,
   x25519Stanza,
 } from "../support/age-test-encoder.ts";
+
+/** The plaintext the fast reader gives, or undefined when it gives no answer. */
+async function fastRead(file: Uint8Array, identities: readonly string[]): Promise<Uint8Array | undefined> {
+  return (await tryDecryptX25519(file, identities))?.plaintext;
+}
 
 async function encryptTo(plaintext: Uint8Array, recipients: string[]): Promise<Uint8Array> {
   const encrypter = new Encrypter();
@@ -48,7 +53,7 @@ describe("age fast read", async () => {
       const full = new Uint8Array(size);
       for (let at = 0; at < size; at += plaintext.length) full.set(plaintext.subarray(0, size - at), at);
       const file = await encryptTo(full, [recipient]);
-      expect(await tryDecryptX25519(file, [identity])).toEqual(full);
+      expect(await fastRead(file, [identity])).toEqual(full);
     },
   );
 
@@ -59,19 +64,17 @@ describe("age fast read", async () => {
       recipient,
     ]);
     const unrelated = await generateIdentity();
-    expect(new TextDecoder().decode(await tryDecryptX25519(file, [unrelated, identity]))).toBe(
-      '{"version":1}',
-    );
+    expect(new TextDecoder().decode(await fastRead(file, [unrelated, identity]))).toBe('{"version":1}');
   });
 
   it("gives no answer for a foreign identity or a passphrase file", async () => {
     const file = await encryptTo(new TextEncoder().encode("x"), [recipient]);
-    expect(await tryDecryptX25519(file, [await generateIdentity()])).toBeUndefined();
+    expect(await fastRead(file, [await generateIdentity()])).toBeUndefined();
     const scrypt = new Encrypter();
     scrypt.setScryptWorkFactor(10);
     scrypt.setPassphrase("correct horse");
-    expect(await tryDecryptX25519(await scrypt.encrypt("x"), [identity])).toBeUndefined();
-    expect(await tryDecryptX25519(new TextEncoder().encode("not age at all"), [identity])).toBeUndefined();
+    expect(await fastRead(await scrypt.encrypt("x"), [identity])).toBeUndefined();
+    expect(await fastRead(new TextEncoder().encode("not age at all"), [identity])).toBeUndefined();
   });
 
   it("never returns bytes for a damaged file: any flipped byte or truncation gives no answer", async () => {
@@ -86,7 +89,7 @@ describe("age fast read", async () => {
         async (position, mask) => {
           const damaged = Uint8Array.from(file);
           damaged[position] = (damaged[position] as number) ^ mask;
-          const result = await tryDecryptX25519(damaged, [identity]);
+          const result = await fastRead(damaged, [identity]);
           // The reference must agree that such a file does not open to other bytes.
           if (result !== undefined) {
             const decrypter = new Decrypter();
@@ -98,8 +101,42 @@ describe("age fast read", async () => {
       { numRuns: 300 },
     );
     for (const length of [0, 10, 60, file.length - 1]) {
-      expect(await tryDecryptX25519(file.subarray(0, length), [identity])).toBeUndefined();
+      expect(await fastRead(file.subarray(0, length), [identity])).toBeUndefined();
     }
+  });
+
+  it("yields the header and file key: a new payload after that header opens for every recipient", async () => {
+    const backup = await generateIdentity();
+    const file = await encryptTo(new TextEncoder().encode("old"), [
+      recipient,
+      await identityToRecipient(backup),
+    ]);
+    const opened = await tryDecryptX25519(file, [await generateIdentity(), identity]);
+    expect(opened?.openedBy).toBe(1);
+    const text = new TextDecoder().decode(file);
+    const headerEnd = text.indexOf("\n", text.indexOf("\n--- ") + 1) + 1; // after the MAC line
+    expect(opened?.header).toEqual(file.subarray(0, headerEnd));
+    for (const size of [0, 1, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 3 * 64 * 1024 + 17]) {
+      const plaintext = crypto.getRandomValues(new Uint8Array(Math.min(size, 65536)));
+      const full = new Uint8Array(size);
+      for (let at = 0; at < size; at += plaintext.length) full.set(plaintext.subarray(0, size - at), at);
+      const payload = await encryptPayload(opened!.fileKey, full);
+      const rewritten = new Uint8Array([...opened!.header, ...payload]);
+      for (const key of [identity, backup]) {
+        const decrypter = new Decrypter();
+        decrypter.addIdentity(key);
+        expect(await decrypter.decrypt(rewritten)).toEqual(full);
+      }
+      expect(await fastRead(rewritten, [identity])).toEqual(full);
+    }
+  });
+
+  it("writes each payload under a fresh random nonce", async () => {
+    const fileKey = new Uint8Array(16).fill(1);
+    const plaintext = new TextEncoder().encode("same");
+    const [a, b] = [await encryptPayload(fileKey, plaintext), await encryptPayload(fileKey, plaintext)];
+    expect(a.subarray(0, 16)).not.toEqual(b.subarray(0, 16));
+    expect(a.subarray(16)).not.toEqual(b.subarray(16));
   });
 
   it("reads what the reference age CLI wrote", async () => {
@@ -108,7 +145,7 @@ describe("age fast read", async () => {
       writeFileSync(join(dir, "plain.json"), '{"version":1,"profiles":{}}\n');
       execFileSync("age", ["-r", recipient, "-o", join(dir, "store.age"), join(dir, "plain.json")]);
       const file = new Uint8Array(readFileSync(join(dir, "store.age")));
-      expect(new TextDecoder().decode(await tryDecryptX25519(file, [identity]))).toBe(
+      expect(new TextDecoder().decode(await fastRead(file, [identity]))).toBe(
         '{"version":1,"profiles":{}}\n',
       );
     } finally {
@@ -456,7 +493,7 @@ describe("age fast read against age-encryption, on files changed under a known f
     it("(the unchanged file opens)", async () => {
       const file = assemble(base.draft);
       expect(await reference(file, base.identities)).toEqual(plaintext);
-      expect(await tryDecryptX25519(file, base.identities)).toEqual(plaintext);
+      expect(await fastRead(file, base.identities)).toEqual(plaintext);
     });
 
     it.each<[string, Mutation]>([
@@ -499,7 +536,7 @@ describe("age fast read against age-encryption, on files changed under a known f
       const c = mutate(base);
       const file = assemble(c.draft);
       expect(await reference(file, c.identities)).toBeUndefined();
-      expect(await tryDecryptX25519(file, c.identities)).toBeUndefined();
+      expect(await fastRead(file, c.identities)).toBeUndefined();
     });
   });
 
@@ -514,7 +551,7 @@ describe("age fast read against age-encryption, on files changed under a known f
       stanzas,
       payload: streamPayload(fileKey, nonce, [{ plaintext, final: true }]),
     });
-    expect(await tryDecryptX25519(asAgeWritesIt, [ours.identity])).toEqual(plaintext);
+    expect(await fastRead(asAgeWritesIt, [ours.identity])).toEqual(plaintext);
 
     const withEmptyFinalChunk = assemble({
       ...header,
@@ -525,7 +562,7 @@ describe("age fast read against age-encryption, on files changed under a known f
       ]),
     });
     expect(await reference(withEmptyFinalChunk, [ours.identity])).toBeUndefined();
-    expect(await tryDecryptX25519(withEmptyFinalChunk, [ours.identity])).toBeUndefined();
+    expect(await fastRead(withEmptyFinalChunk, [ours.identity])).toBeUndefined();
   });
 
   it("opens every unchanged file exactly as age-encryption does", async () => {
@@ -533,7 +570,7 @@ describe("age fast read against age-encryption, on files changed under a known f
       fc.asyncProperty(validCase, async (c) => {
         const file = assemble(c.draft);
         expect(await reference(file, c.identities)).toEqual(c.plaintext);
-        expect(await tryDecryptX25519(file, c.identities)).toEqual(c.plaintext);
+        expect(await fastRead(file, c.identities)).toEqual(c.plaintext);
       }),
       { numRuns: 60 },
     );
@@ -548,7 +585,7 @@ describe("age fast read against age-encryption, on files changed under a known f
           const c = mutations.reduce((current, mutate) => mutate(current), valid);
           const file = assemble(c.draft);
           const expected = await reference(file, c.identities);
-          const fast = await tryDecryptX25519(file, c.identities);
+          const fast = await fastRead(file, c.identities);
           if (expected === undefined)
             expect(fast, `age-encryption refuses:\n${headerOf(file)}`).toBeUndefined();
           else if (fast !== undefined) expect(fast).toEqual(expected);
