@@ -1,17 +1,22 @@
-// A read-only fast path for the common store file: binary age, X25519 recipients, opened with
-// the platform's WebCrypto (X25519, HKDF, HMAC) and @noble/ciphers' ChaCha20-Poly1305 — the
-// cipher age-encryption itself uses. It exists because `oauthx token` and `exec` read the store
-// on every run: importing age-encryption builds its post-quantum and P-256 tables and its pure-JS
-// hashes run cold, ~10 ms and ~13 MiB of a run that should cost a few milliseconds.
+// A fast path for the common store file: binary age, X25519 recipients, opened with the platform's
+// WebCrypto (X25519, HKDF, HMAC) and @noble/ciphers' ChaCha20-Poly1305 — the cipher age-encryption
+// itself uses. It exists because `oauthx token` and `exec` read the store on every run: importing
+// age-encryption builds its post-quantum and P-256 tables and its pure-JS hashes run cold, ~10 ms
+// and ~13 MiB of a run that should cost a few milliseconds.
 //
 // Contract: it returns the plaintext only when every check of the age format passed (the file key
-// unwrapped under its Poly1305 tag, the header MAC, every payload chunk's tag); in every other case
-// — another stanza type, a malformed header, a failed check, a runtime without X25519 in WebCrypto
-// — it returns undefined and the caller asks age-encryption, which gives the verdict and the error.
-// So the fast path can make a read faster, never different.
+// unwrapped under its Poly1305 tag, the header MAC, every payload chunk's tag) and age-encryption
+// would return the same; in every other case — another stanza type, a malformed header or stanza,
+// an identity that is not X25519, a failed check, a runtime without X25519 in WebCrypto — it
+// returns undefined and the caller asks age-encryption, which gives the verdict and the error.
+// So the fast path can make a read faster, never different. Where age-encryption is lenient (it
+// only looks at the stanzas before the one that opens), this reader is stricter, never laxer.
 //
-// Format: age v1 (C2SP age.md): header lines, "-> X25519 <share>" stanzas with a 32-byte body,
-// "--- <mac>"; payload = 16-byte nonce + STREAM of 64 KiB ChaCha20-Poly1305 chunks.
+// It also writes the payload of a file it opened (encryptPayload): a store rewrite keeps the
+// header, which depends only on the file key, so every recipient of the file survives.
+//
+// Format: age v1 (C2SP age.md "Header", "Payload"): header lines, "-> X25519 <share>" stanzas with
+// a 32-byte body, "--- <mac>"; payload = 16-byte nonce + STREAM of 64 KiB ChaCha20-Poly1305 chunks.
 
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { base64nopad, bech32 } from "@scure/base";
@@ -19,6 +24,9 @@ import { base64nopad, bech32 } from "@scure/base";
 const MAGIC = "age-encryption.org/v1\n";
 const CHUNK = 64 * 1024;
 const TAG = 16;
+const PAYLOAD_NONCE = 16;
+/** Body lines are wrapped at 64 columns; a shorter line (possibly empty) ends the body. */
+const BODY_LINE = 64;
 /** PKCS #8 wrapping of a raw X25519 private key (RFC 8410 §7): this prefix, then the 32 bytes. */
 const PKCS8_X25519_PREFIX = Uint8Array.from([
   0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x04, 0x22, 0x04, 0x20,
@@ -28,6 +36,7 @@ const decoder = new TextDecoder();
 
 interface Stanza {
   type: string;
+  /** The arguments after the type. */
   args: string[];
   body: Uint8Array;
 }
@@ -40,24 +49,41 @@ interface Header {
   payloadStart: number;
 }
 
+/** A file this reader opened: its plaintext, and what a rewrite needs to keep its header. */
+export interface OpenedAgeFile {
+  plaintext: Uint8Array;
+  /** The 16-byte file key the header wraps (age.md "File key"). */
+  fileKey: Uint8Array;
+  /** The header bytes, MAC line included: they depend on the file key only. */
+  header: Uint8Array;
+  /** Which of the identities given unwrapped the file key (its index). */
+  openedBy: number;
+}
+
 export async function tryDecryptX25519(
   file: Uint8Array,
   identities: readonly string[],
-): Promise<Uint8Array | undefined> {
+): Promise<OpenedAgeFile | undefined> {
   try {
+    // age-encryption tries the identities in order: an identity of another kind could open (or
+    // refuse) the file before an X25519 one does, and an invalid one is an error. Only a list of
+    // X25519 identities is answered here.
+    const secrets = identities.map(decodeIdentity);
+    if (secrets.length === 0 || secrets.some((secret) => secret === undefined)) return undefined;
     const header = parseHeader(file);
     if (!header || header.stanzas.some((stanza) => stanza.type === "scrypt")) return undefined;
-    const candidates = header.stanzas.filter(
-      (stanza) => stanza.type === "X25519" && stanza.args.length === 1,
-    );
-    for (const identity of identities) {
-      const secret = decodeIdentity(identity);
-      if (!secret) continue;
-      for (const stanza of candidates) {
-        const fileKey = await unwrapFileKey(secret, stanza);
+    const stanzas = header.stanzas.filter((stanza) => stanza.type === "X25519");
+    // An identity MUST reject a malformed stanza of its type (age.md "X25519 recipient stanza").
+    const shares = stanzas.map(x25519Share);
+    if (shares.some((share) => share === undefined)) return undefined;
+    for (const [openedBy, secret] of secrets.entries()) {
+      for (const [index, stanza] of stanzas.entries()) {
+        const fileKey = await unwrapFileKey(secret as Uint8Array, shares[index] as Uint8Array, stanza.body);
         if (!fileKey) continue;
         if (!(await headerMacMatches(fileKey, header))) return undefined;
-        return await decryptPayload(fileKey, file.subarray(header.payloadStart));
+        const plaintext = await decryptPayload(fileKey, file.subarray(header.payloadStart));
+        if (!plaintext) return undefined;
+        return { plaintext, fileKey, header: file.slice(0, header.payloadStart), openedBy };
       }
     }
     return undefined;
@@ -67,6 +93,11 @@ export async function tryDecryptX25519(
   }
 }
 
+/**
+ * The header per age.md "ABNF definition of file header", or undefined. Every header line is
+ * printable ASCII (age-encryption refuses any other byte); arguments are non-empty and separated
+ * by single spaces; bodies are canonical unpadded base64 wrapped at 64 columns.
+ */
 function parseHeader(file: Uint8Array): Header | undefined {
   if (decoder.decode(file.subarray(0, MAGIC.length)) !== MAGIC) return undefined;
   const stanzas: Stanza[] = [];
@@ -74,6 +105,10 @@ function parseHeader(file: Uint8Array): Header | undefined {
   const nextLine = (): string | undefined => {
     const end = file.indexOf(0x0a, offset);
     if (end < 0) return undefined;
+    for (let at = offset; at < end; at++) {
+      const byte = file[at] as number;
+      if (byte < 0x20 || byte > 0x7e) return undefined;
+    }
     const line = decoder.decode(file.subarray(offset, end));
     offset = end + 1;
     return line;
@@ -89,25 +124,38 @@ function parseHeader(file: Uint8Array): Header | undefined {
     }
     if (!line.startsWith("-> ")) return undefined;
     const [type, ...args] = line.slice(3).split(" ");
-    if (!type) return undefined;
-    // The body: base64 lines of 64 characters, ended by a shorter (possibly empty) line.
+    if (!type || args.some((arg) => arg === "")) return undefined;
     let body = "";
     for (;;) {
-      const chunk = nextLine();
-      if (chunk === undefined || chunk.length > 64) return undefined;
-      body += chunk;
-      if (chunk.length < 64) break;
+      const bodyLine = nextLine();
+      if (bodyLine === undefined || bodyLine.length > BODY_LINE) return undefined;
+      body += bodyLine;
+      if (bodyLine.length < BODY_LINE) break;
     }
+    // Full lines are 48 bytes each, so decoding the joined lines is decoding each one.
     stanzas.push({ type, args, body: base64nopad.decode(body) });
   }
 }
 
+/** The ephemeral share of a well-formed X25519 stanza: one argument, 32 bytes, a 32-byte body. */
+function x25519Share(stanza: Stanza): Uint8Array | undefined {
+  if (stanza.args.length !== 1 || stanza.body.length !== 32) return undefined;
+  const share = base64nopad.decode(stanza.args[0] as string);
+  return share.length === 32 ? share : undefined;
+}
+
+/** An X25519 identity as age-encryption accepts it: "AGE-SECRET-KEY-1…", one case, 32 bytes. */
 function decodeIdentity(identity: string): Uint8Array | undefined {
   if (!identity.startsWith("AGE-SECRET-KEY-1")) return undefined;
-  const { prefix, words } = bech32.decode(identity.toLowerCase() as `${string}1${string}`, 1024);
-  if (prefix !== "age-secret-key-") return undefined;
-  const secret = bech32.fromWords(words);
-  return secret.length === 32 ? secret : undefined;
+  try {
+    // Bech32 refuses mixed case (BIP 173), as age-encryption's decoder does.
+    const { prefix, words } = bech32.decode(identity as `${string}1${string}`, false);
+    if (prefix !== "age-secret-key-") return undefined;
+    const secret = bech32.fromWords(words);
+    return secret.length === 32 ? secret : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Promise<Uint8Array> {
@@ -121,9 +169,11 @@ async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Promise<Ui
 }
 
 /** X25519 stanza (age.md "X25519 recipient stanza"): ECDH, HKDF, then an AEAD-wrapped file key. */
-async function unwrapFileKey(secret: Uint8Array, stanza: Stanza): Promise<Uint8Array | undefined> {
-  const share = base64nopad.decode(stanza.args[0] as string);
-  if (share.length !== 32 || stanza.body.length !== 32) return undefined;
+async function unwrapFileKey(
+  secret: Uint8Array,
+  share: Uint8Array,
+  body: Uint8Array,
+): Promise<Uint8Array | undefined> {
   const pkcs8 = new Uint8Array(PKCS8_X25519_PREFIX.length + 32);
   pkcs8.set(PKCS8_X25519_PREFIX);
   pkcs8.set(secret, PKCS8_X25519_PREFIX.length);
@@ -142,17 +192,18 @@ async function unwrapFileKey(secret: Uint8Array, stanza: Stanza): Promise<Uint8A
       256,
     ),
   );
-  // An all-zero shared secret means a low-order share: age rejects it.
-  if (shared.every((byte) => byte === 0)) return undefined;
+  // An all-zero shared secret means a low-order share: the identity MUST abort, not try the next
+  // stanza (the caller's catch gives no answer).
+  if (shared.every((byte) => byte === 0)) throw new Error("low-order X25519 share");
   const jwk = await crypto.subtle.exportKey("jwk", privateKey);
-  if (!jwk.x) return undefined;
+  if (!jwk.x) throw new Error("WebCrypto exported no X25519 public key");
   const recipient = base64urlDecode(jwk.x);
   const salt = new Uint8Array(64);
   salt.set(share);
   salt.set(recipient, 32);
   const wrapKey = await hkdf(shared, salt, "age-encryption.org/v1/X25519");
   try {
-    const fileKey = chacha20poly1305(wrapKey, new Uint8Array(12)).decrypt(stanza.body);
+    const fileKey = chacha20poly1305(wrapKey, new Uint8Array(12)).decrypt(body);
     return fileKey.length === 16 ? fileKey : undefined;
   } catch {
     return undefined;
@@ -172,37 +223,65 @@ async function headerMacMatches(fileKey: Uint8Array, header: Header): Promise<bo
   return crypto.subtle.verify("HMAC", key, header.mac as BufferSource, header.macInput as BufferSource);
 }
 
-/** STREAM (age.md "Payload"): 64 KiB chunks, nonce = 11-byte big-endian counter + last-chunk flag. */
+/** age.md "Payload": payload key = HKDF-SHA-256(ikm = file key, salt = nonce, info = "payload"). */
+function payloadKey(fileKey: Uint8Array, nonce: Uint8Array): Promise<Uint8Array> {
+  return hkdf(fileKey, nonce, "payload");
+}
+
+/** STREAM chunk nonce: an 11-byte big-endian chunk counter, then 0x01 for the final chunk. */
+function chunkNonce(counter: number, final: boolean): Uint8Array {
+  const nonce = new Uint8Array(12);
+  new DataView(nonce.buffer).setUint32(7, counter);
+  nonce[11] = final ? 1 : 0;
+  return nonce;
+}
+
+/** STREAM (age.md "Payload"): 64 KiB chunks; only the final one may be short, and it may be empty
+ * only when the whole plaintext is. */
 async function decryptPayload(fileKey: Uint8Array, payload: Uint8Array): Promise<Uint8Array | undefined> {
-  if (payload.length < 16) return undefined;
-  const key = await hkdf(fileKey, payload.subarray(0, 16), "payload");
-  const body = payload.subarray(16);
+  if (payload.length < PAYLOAD_NONCE) return undefined;
+  const key = await payloadKey(fileKey, payload.subarray(0, PAYLOAD_NONCE));
+  const body = payload.subarray(PAYLOAD_NONCE);
   const parts: Uint8Array[] = [];
   let total = 0;
   for (let counter = 0, offset = 0; ; counter++) {
     const end = Math.min(offset + CHUNK + TAG, body.length);
-    const last = end === body.length;
-    const nonce = new Uint8Array(12);
-    new DataView(nonce.buffer).setUint32(7, counter);
-    nonce[11] = last ? 1 : 0;
+    const final = end === body.length;
     let plain: Uint8Array;
     try {
-      plain = chacha20poly1305(key, nonce).decrypt(body.subarray(offset, end));
+      plain = chacha20poly1305(key, chunkNonce(counter, final)).decrypt(body.subarray(offset, end));
     } catch {
       return undefined;
     }
-    // Only the whole plaintext may be empty, and only a last chunk may be short.
     if (plain.length === 0 && counter > 0) return undefined;
     parts.push(plain);
     total += plain.length;
     offset = end;
-    if (last) break;
+    if (final) break;
   }
   const out = new Uint8Array(total);
   let at = 0;
   for (const part of parts) {
     out.set(part, at);
     at += part.length;
+  }
+  return out;
+}
+
+/**
+ * A new payload under `fileKey`: a fresh random 16-byte nonce (so a new payload key, age.md
+ * "Payload": a modified payload MUST get a fresh nonce), then the STREAM chunks decryptPayload reads.
+ */
+export async function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array> {
+  const nonce = crypto.getRandomValues(new Uint8Array(PAYLOAD_NONCE));
+  const key = await payloadKey(fileKey, nonce);
+  const chunks = Math.max(1, Math.ceil(plaintext.length / CHUNK));
+  const out = new Uint8Array(PAYLOAD_NONCE + plaintext.length + chunks * TAG);
+  out.set(nonce);
+  for (let counter = 0; counter < chunks; counter++) {
+    const chunk = plaintext.subarray(counter * CHUNK, (counter + 1) * CHUNK);
+    const sealed = chacha20poly1305(key, chunkNonce(counter, counter === chunks - 1)).encrypt(chunk);
+    out.set(sealed, PAYLOAD_NONCE + counter * (CHUNK + TAG));
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // age in and out of the store. The age library is imported lazily, on first use: it costs ~23 ms
 // at start-up, and a command that finds no store file (or never touches the store) needs none of it.
+// Nor does the common write, the rewrite of a file the fast path opened (see encryptStore).
 //
 // Errors are translated to the store's codes here, by what went wrong rather than by what age
 // said: "no identity/passphrase opens this file" is DECRYPT_FAILED (the file may be fine); a file
@@ -69,12 +70,35 @@ export async function inspectAgeFile(fileBytes: Uint8Array, storePath: string): 
   return { bytes, encryption: stanzaTypes.includes("scrypt") ? "passphrase" : "recipients" };
 }
 
-export async function decryptStore(file: AgeFile, key: DecryptionKey, storePath: string): Promise<string> {
+/** The header of a store file and its file key: what a rewrite keeps (see encryptStore). */
+export interface KeptHeader {
+  /** The header bytes, up to the payload. */
+  bytes: Uint8Array;
+  fileKey: Uint8Array;
+  /** The identity that unwrapped the file key. */
+  identity: string;
+}
+
+export interface DecryptedStore {
+  text: string;
+  /** Known when the fast path opened the file; age-encryption does not give the file key. */
+  header: KeptHeader | undefined;
+}
+
+export async function decryptStore(
+  file: AgeFile,
+  key: DecryptionKey,
+  storePath: string,
+): Promise<DecryptedStore> {
   if (key.kind === "identity") {
     // The common case without loading age-encryption (see age-fast-read.ts); any doubt falls through.
     const { tryDecryptX25519 } = await import("./age-fast-read.ts");
-    const plaintext = await tryDecryptX25519(file.bytes, key.keys);
-    if (plaintext) return utf8(plaintext, storePath);
+    const opened = await tryDecryptX25519(file.bytes, key.keys);
+    if (opened) {
+      const identity = key.keys[opened.openedBy] as string;
+      const header = { bytes: opened.header, fileKey: opened.fileKey, identity };
+      return { text: utf8(opened.plaintext, storePath), header };
+    }
   }
   const age = await loadAge();
   const decrypter = new age.Decrypter();
@@ -97,7 +121,7 @@ export async function decryptStore(file: AgeFile, key: DecryptionKey, storePath:
       throw cannotOpen(key, storePath);
     throw corrupt(storePath, "is damaged (truncated or altered)");
   }
-  return utf8(plaintext, storePath);
+  return { text: utf8(plaintext, storePath), header: undefined };
 }
 
 function utf8(plaintext: Uint8Array, storePath: string): string {
@@ -108,7 +132,36 @@ function utf8(plaintext: Uint8Array, storePath: string): string {
   }
 }
 
-export async function encryptStore(plaintext: string, key: EncryptionKey): Promise<Uint8Array> {
+export interface EncryptedStore {
+  bytes: Uint8Array;
+  /** The header of the new file when it was kept, for the next rewrite. */
+  header: KeptHeader | undefined;
+}
+
+/**
+ * Encrypts the store. Over a file whose header is known and was opened by the identity we write
+ * to, the header is kept byte for byte and only the payload is new: the header (stanzas and MAC)
+ * depends on the file key alone, so every recipient of the file stays — a backup key, an ssh key,
+ * a plugin — although none can be read from it (an X25519 stanza does not name its recipient).
+ * The payload gets a fresh random nonce, hence its own payload key (age.md "Payload"). age.md
+ * asks for a new file key per file; the versions of a store share one, so a leaked file key
+ * opens the later versions too, as a leaked identity would. Anything else (a new store, a
+ * passphrase, a file only age-encryption could open, a file opened by another identity than the
+ * one written to) is encrypted anew, to that identity alone.
+ */
+export async function encryptStore(
+  plaintext: string,
+  key: EncryptionKey,
+  replacing: KeptHeader | undefined,
+): Promise<EncryptedStore> {
+  if (key.kind === "identity" && replacing?.identity === key.key) {
+    const { encryptPayload } = await import("./age-fast-read.ts");
+    const payload = await encryptPayload(replacing.fileKey, new TextEncoder().encode(plaintext));
+    const bytes = new Uint8Array(replacing.bytes.length + payload.length);
+    bytes.set(replacing.bytes);
+    bytes.set(payload, replacing.bytes.length);
+    return { bytes, header: replacing };
+  }
   const age = await loadAge();
   const encrypter = new age.Encrypter();
   if (key.kind === "passphrase") {
@@ -123,7 +176,7 @@ export async function encryptStore(plaintext: string, key: EncryptionKey): Promi
     }
     encrypter.addRecipient(recipient);
   }
-  return encrypter.encrypt(plaintext);
+  return { bytes: await encrypter.encrypt(plaintext), header: undefined };
 }
 
 function cannotOpen(key: DecryptionKey, storePath: string): OauthxError {

@@ -22,6 +22,7 @@ import {
   type EncryptionKey,
   encryptStore,
   inspectAgeFile,
+  type KeptHeader,
   preloadAge,
   type StoreEncryption,
 } from "./encryption.ts";
@@ -90,6 +91,8 @@ interface Snapshot {
   /** undefined: no store file yet. */
   encryption: StoreEncryption | undefined;
   key: DecryptionKey | undefined;
+  /** The file's header and file key, when known: a write keeps them, and so every recipient. */
+  header: KeptHeader | undefined;
 }
 
 /** The last file we decrypted or wrote: re-reading identical bytes needs no second scrypt run. */
@@ -98,6 +101,7 @@ interface Decrypted {
   json: string;
   encryption: StoreEncryption;
   key: DecryptionKey;
+  header: KeptHeader | undefined;
 }
 
 export function openStore(options: OpenStoreOptions): Store {
@@ -173,22 +177,29 @@ export function openStore(options: OpenStoreOptions): Store {
   async function readSnapshot(): Promise<Snapshot> {
     checkDirectoryIfPresent(paths.home);
     const bytes = readPrivateFile(paths.store);
-    if (bytes === undefined)
-      return { document: freezeDeep(emptyDocument()), encryption: undefined, key: undefined };
+    if (bytes === undefined) {
+      return {
+        document: freezeDeep(emptyDocument()),
+        encryption: undefined,
+        key: undefined,
+        header: undefined,
+      };
+    }
 
     if (last !== undefined && sameBytes(last.bytes, bytes)) {
       return {
         document: freezeDeep(parseDocument(last.json, paths.store)),
         encryption: last.encryption,
         key: last.key,
+        header: last.header,
       };
     }
     const file: AgeFile = await inspectAgeFile(bytes, paths.store);
     const key = await decryptionKeyFor(file.encryption);
-    const json = await decryptStore(file, key, paths.store);
+    const { text: json, header } = await decryptStore(file, key, paths.store);
     const document = freezeDeep(parseDocument(json, paths.store));
-    last = { bytes, json, encryption: file.encryption, key };
-    return { document, encryption: file.encryption, key };
+    last = { bytes, json, encryption: file.encryption, key, header };
+    return { document, encryption: file.encryption, key, header };
   }
 
   /** Write back the way the file was; a new store uses the passphrase or the identity. */
@@ -219,7 +230,10 @@ export function openStore(options: OpenStoreOptions): Store {
       return (await readSnapshot()).document;
     },
 
-    prepareWrite: preloadAge,
+    prepareWrite() {
+      // Rewriting a file whose header we know needs no age library (encryptStore); anything else may.
+      if (last?.header === undefined) preloadAge();
+    },
 
     async update(change) {
       ensurePrivateDirectory(paths.home);
@@ -238,7 +252,7 @@ export function openStore(options: OpenStoreOptions): Store {
         }
         const key = await encryptionKeyFor(snapshot);
         const json = serializeDocument(next);
-        const bytes = await encryptStore(json, key);
+        const { bytes, header } = await encryptStore(json, key, snapshot.header);
 
         removeAbandonedTempFiles(paths.store, { nowMs: now() });
         await writeFileAtomic(paths.store, bytes, {
@@ -246,7 +260,7 @@ export function openStore(options: OpenStoreOptions): Store {
           ...(options.beforeCommit ? { beforeCommit: options.beforeCommit } : {}),
         });
         const encryption: StoreEncryption = key.kind === "passphrase" ? "passphrase" : "recipients";
-        last = { bytes, json, encryption, key: decryptionKeyOf(key, snapshot) };
+        last = { bytes, json, encryption, key: decryptionKeyOf(key, snapshot), header };
         return freezeDeep(parseDocument(json, paths.store));
       } finally {
         lock.release();

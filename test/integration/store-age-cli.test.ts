@@ -1,6 +1,7 @@
 // The store is a standard age file (DESIGN.md "The store"): the reference age CLI reads what
 // oauthx writes, and oauthx reads what the age CLI writes, with identities and with passphrases.
 
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { age, ageKeygen, ageWithTty, haveAge, haveScript } from "../support/stor
 import { sampleEntry, useTempHome } from "../support/store-temp-home.ts";
 
 const tempHome = useTempHome();
+const SSH_KEYGEN = "/usr/bin/ssh-keygen";
 
 const validDocument: StoreDocument = withEntry(
   { version: 1, profiles: {} },
@@ -24,11 +26,14 @@ function freshHome(): string {
 }
 
 describe.skipIf(!haveAge)("interop with the age CLI", () => {
-  it("age -d -i identity.txt tokens.age prints the document oauthx wrote", async () => {
+  it("age -d -i identity.txt tokens.age prints the document oauthx wrote, new and rewritten", async () => {
     const store = openStore({ home: tempHome().home, env: {} });
     const written = await store.update((doc) => withEntry(doc, "github", "default", sampleEntry("a")));
-    const printed = age(["-d", "-i", store.paths.identity, store.paths.store]);
-    expect(JSON.parse(printed)).toEqual(written);
+    expect(JSON.parse(age(["-d", "-i", store.paths.identity, store.paths.store]))).toEqual(written);
+    const rewritten = await openStore({ home: tempHome().home, env: {} }).update((doc) =>
+      withEntry(doc, "github", "big", { ...sampleEntry("b"), access_token: "x".repeat(150_000) }),
+    );
+    expect(JSON.parse(age(["-d", "-i", store.paths.identity, store.paths.store]))).toEqual(rewritten);
   });
 
   it("reads a store made by age -r <recipient> with an age-keygen identity.txt, and writes it back", async () => {
@@ -49,6 +54,49 @@ describe.skipIf(!haveAge)("interop with the age CLI", () => {
     const printed = JSON.parse(age(["-d", "-i", store.paths.identity, store.paths.store]));
     expect(Object.keys(printed.profiles.github)).toEqual(["default", "second"]);
   });
+
+  it("keeps a backup recipient: a store age encrypted to oauthx and a backup key opens with both after updates", async () => {
+    const home = freshHome();
+    const recipient = ageKeygen(path.join(home, "identity.txt"));
+    const backupIdentity = path.join(tempHome().root, "backup.txt");
+    const backup = ageKeygen(backupIdentity);
+    const storePath = path.join(home, "tokens.age");
+    age(["-r", recipient, "-r", backup, "-o", storePath], JSON.stringify(validDocument));
+    fs.chmodSync(storePath, 0o600);
+
+    const store = openStore({ home, env: {} });
+    const first = await store.update((doc) => withEntry(doc, "github", "second", sampleEntry("second")));
+    for (const identity of [backupIdentity, store.paths.identity]) {
+      expect(JSON.parse(age(["-d", "-i", identity, storePath]))).toEqual(first);
+    }
+    // Again, over the file oauthx wrote, from this process and from a fresh one.
+    await store.update((doc) => withEntry(doc, "github", "third", sampleEntry("third")));
+    const last = await openStore({ home, env: {} }).update((doc) =>
+      withEntry(doc, "gitlab", "default", sampleEntry("fourth")),
+    );
+    for (const identity of [backupIdentity, store.paths.identity]) {
+      expect(JSON.parse(age(["-d", "-i", identity, storePath]))).toEqual(last);
+    }
+    expect(fs.statSync(storePath).mode & 0o777).toBe(0o600);
+  });
+
+  it.skipIf(!fs.existsSync(SSH_KEYGEN))(
+    "keeps a recipient of another type (an ssh-ed25519 key)",
+    async () => {
+      const home = freshHome();
+      const recipient = ageKeygen(path.join(home, "identity.txt"));
+      const sshKey = path.join(tempHome().root, "id_ed25519");
+      execFileSync(SSH_KEYGEN, ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", sshKey]);
+      const storePath = path.join(home, "tokens.age");
+      age(["-r", recipient, "-R", `${sshKey}.pub`, "-o", storePath], JSON.stringify(validDocument));
+      fs.chmodSync(storePath, 0o600);
+
+      const written = await openStore({ home, env: {} }).update((doc) =>
+        withEntry(doc, "github", "second", sampleEntry("second")),
+      );
+      expect(JSON.parse(age(["-d", "-i", sshKey, storePath]))).toEqual(written);
+    },
+  );
 
   it("reads an armored store (age -a) through OAUTHX_AGE_IDENTITY_FILE", async () => {
     const home = freshHome();
