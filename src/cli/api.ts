@@ -13,6 +13,7 @@ import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
+import { warnIfMinTtlExceedsLifetime } from "./min-ttl.ts";
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
 
@@ -64,6 +65,7 @@ export const command: Command = {
       ...(minTtl === undefined ? {} : { minTtlSeconds: minTtl }),
     };
     let token = await session.manager.getToken(request);
+    warnIfMinTtlExceedsLifetime(ctx, provider, minTtl, token);
     const url = resolveApiUrl(target, {
       client: clientFor(ctx, entry, token, session.seed ? { ci: true } : {}),
       entry: token,

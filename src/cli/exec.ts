@@ -18,6 +18,7 @@ import type { TokenEntry } from "../store/document.ts";
 import { runChild } from "./child-process.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
+import { warnIfMinTtlExceedsLifetime } from "./min-ttl.ts";
 
 /** Long enough for most commands to finish with the token they were given. */
 export const DEFAULT_EXEC_MIN_TTL_SECONDS = 5 * 60;
@@ -59,6 +60,7 @@ export const command: Command = {
     for (const provider of providers) {
       const token = await fresh.get(provider)!();
       maskForGitHubActions(ctx, token.access_token);
+      if (flags["min-ttl"] !== undefined) warnIfMinTtlExceedsLifetime(ctx, provider, minTtlSeconds, token);
       tokens.set(provider, token);
       for (const name of fresh.envNames(provider)) env[name] = token.access_token;
     }

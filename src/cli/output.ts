@@ -35,6 +35,16 @@ export function relativeTime(seconds: number): string {
   return seconds >= 0 ? `in ${text}` : `${text} ago`;
 }
 
+/** Whole seconds as the duration flags take them: "45s", "5m", "1m30s", "2h", "1h5m". */
+export function formatDuration(seconds: number): string {
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const parts = [h > 0 ? `${h}h` : "", m > 0 ? `${m}m` : "", s > 0 && h === 0 ? `${s}s` : ""];
+  return parts.join("") || "0s";
+}
+
 export function table(rows: string[][]): string {
   const widths =
     rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];

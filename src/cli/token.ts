@@ -6,6 +6,7 @@ import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import type { Command } from "./command.ts";
 import { parseDuration } from "./duration.ts";
+import { warnIfMinTtlExceedsLifetime } from "./min-ttl.ts";
 import { printTokenEntry } from "./output.ts";
 
 export const command: Command = {
@@ -31,6 +32,7 @@ export const command: Command = {
       refresher: refresherFor(ctx, session, entry, profile),
     });
     maskForGitHubActions(ctx, token.access_token);
+    warnIfMinTtlExceedsLifetime(ctx, provider, minTtl, token);
     printTokenEntry(ctx, { provider, profile, token, json: flags.json === true });
     return 0;
   },

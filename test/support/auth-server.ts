@@ -167,9 +167,17 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
   // Keep the test output clean: oidc-provider reports server errors as events, not on stderr.
   provider.on("server_error", () => {});
 
-  const callback = provider.callback() as (request: IncomingMessage, response: ServerResponse) => void;
+  // Koa composes its middleware when the callback is made: one added later (a quirk layered on the
+  // running server, quirk-oidc-provider.ts) takes effect by making the callback again.
+  type Callback = (request: IncomingMessage, response: ServerResponse) => void;
+  let callback = provider.callback() as Callback;
   console.warn = warn;
-  server.on("request", callback);
+  server.on("request", (request, response) => callback(request, response));
+  const use = provider.use.bind(provider);
+  provider.use = (middleware: (ctx: unknown, next: () => Promise<void>) => Promise<void>) => {
+    use(middleware);
+    callback = provider.callback() as Callback;
+  };
 
   let closing: Promise<void> | undefined;
   return {
