@@ -3,7 +3,7 @@
 // reuse detection, redirect URIs matched exactly, a revocation endpoint closed to public clients,
 // an entry that names only an issuer, and a second login to the same profile.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
