@@ -3,14 +3,14 @@
 import process from "node:process";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
-import type { Command, ParsedInput } from "./cli/command.ts";
+import type { Command, Positional } from "./cli/command.ts";
 import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
 import { commandHelp, generalHelp, synopsis } from "./cli/help.ts";
 import { processContext } from "./cli/process-context.ts";
-import { closest } from "./cli/suggest.ts";
 import type { Context } from "./core/context.ts";
 import { EXIT, OauthxError, toOauthxError } from "./errors.ts";
 import { runtimeInfo } from "./platform/runtime.ts";
+import { closest } from "./suggest.ts";
 
 export const VERSION: string = packageJson.version;
 
@@ -65,7 +65,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
   }
 }
 
-function parseInput(entry: CommandEntry, command: Command, argv: readonly string[]): ParsedInput | "help" {
+function parseInput(entry: CommandEntry, command: Command, argv: readonly string[]): ParsedArgv | "help" {
   const split = command.passthrough ? argv.indexOf("--") : -1;
   const own = split === -1 ? [...argv] : argv.slice(0, split);
   const rest = split === -1 ? [] : argv.slice(split + 1);
@@ -74,7 +74,7 @@ function parseInput(entry: CommandEntry, command: Command, argv: readonly string
     options[name] = {
       type: flag.type,
       ...(flag.short ? { short: flag.short } : {}),
-      ...(flag.multiple ? { multiple: true } : {}),
+      ...(flag.type === "string" && flag.multiple ? { multiple: true } : {}),
     };
   }
   let parsed: ReturnType<typeof parseArgs>;
@@ -84,13 +84,7 @@ function parseInput(entry: CommandEntry, command: Command, argv: readonly string
     throw new OauthxError("USAGE", describeParseError(error, Object.keys(options)));
   }
   if (parsed.values.help) return "help";
-  const positionals = parsed.positionals;
-  if (positionals.length < command.positionals.min) {
-    throw new OauthxError("USAGE", `missing argument: ${command.args}`);
-  }
-  if (positionals.length > command.positionals.max) {
-    throw new OauthxError("USAGE", `unexpected argument "${positionals[command.positionals.max]}"`);
-  }
+  const positionals = positionalValues(command.positionals, parsed.positionals);
   if (command.passthrough && rest.length === 0) {
     throw new OauthxError(
       "USAGE",
@@ -98,7 +92,36 @@ function parseInput(entry: CommandEntry, command: Command, argv: readonly string
     );
   }
   const { help: _help, ...flags } = parsed.values;
-  return { flags: flags as ParsedInput["flags"], positionals, rest };
+  return { flags, positionals, rest };
+}
+
+interface ParsedArgv {
+  flags: Record<string, unknown>;
+  positionals: (string | string[] | undefined)[];
+  rest: string[];
+}
+
+/** Matches the words given to the command's declared positionals (command.ts Positional). */
+function positionalValues(declared: readonly Positional[], given: string[]): ParsedArgv["positionals"] {
+  const values: ParsedArgv["positionals"] = [];
+  for (const [index, positional] of declared.entries()) {
+    const value = positional.repeat ? given.slice(index) : given[index];
+    const absent = value === undefined || (Array.isArray(value) && value.length === 0);
+    if (absent && !positional.optional)
+      throw new OauthxError("USAGE", `missing argument: <${positional.name}>`);
+    for (const word of absent ? [] : [value].flat()) {
+      if (positional.kind === "words" && !positional.words?.includes(word)) {
+        throw new OauthxError(
+          "USAGE",
+          `unknown ${positional.name} "${word}" (${positional.words?.join(", ")})`,
+        );
+      }
+    }
+    values.push(value);
+  }
+  const extra = declared.at(-1)?.repeat ? undefined : given[declared.length];
+  if (extra !== undefined) throw new OauthxError("USAGE", `unexpected argument "${extra}"`);
+  return values;
 }
 
 /** Node's parseArgs messages are long and mention internals; say what was wrong in our words. */

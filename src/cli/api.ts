@@ -11,15 +11,17 @@ import { clientFor } from "../core/provider-client.ts";
 import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { warnIfMinTtlExceedsLifetime } from "./min-ttl.ts";
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]);
 
-export const command: Command = {
-  args: "<provider> <url-or-path>",
-  positionals: { min: 2, max: 2 },
+export const command = defineCommand({
+  positionals: [
+    { name: "provider", kind: "provider" },
+    { name: "url-or-path", kind: "text" },
+  ],
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
     method: {
@@ -51,10 +53,9 @@ export const command: Command = {
     'oauthx api github /repos/o/r/issues -X POST -d \'{"title":"hi"}\' -H "Content-Type: application/json"',
   ],
   async run(ctx, { flags, positionals }) {
-    const [provider, target] = positionals as [string, string];
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
-    const minTtl =
-      flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"] as string, "--min-ttl");
+    const [provider, target] = positionals;
+    const profile = flags.profile ?? DEFAULT_PROFILE;
+    const minTtl = flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"], "--min-ttl");
     const session = await openSession(ctx, { provider, profile });
     const entry = session.registry.get(provider);
     const refresher = refresherFor(ctx, session, entry, profile);
@@ -69,16 +70,14 @@ export const command: Command = {
     const url = resolveApiUrl(target, {
       client: clientFor(ctx, entry, token, session.seed ? { ci: true } : {}),
       entry: token,
-      allowHosts: (flags["allow-host"] as string[] | undefined) ?? [],
+      allowHosts: flags["allow-host"] ?? [],
     });
 
-    const data = flags.data as string | undefined;
+    const data = flags.data;
     const body = data === undefined ? undefined : await readData(data, ctx);
-    const method = (
-      (flags.method as string | undefined) ?? (body === undefined ? "GET" : "POST")
-    ).toUpperCase();
+    const method = (flags.method ?? (body === undefined ? "GET" : "POST")).toUpperCase();
     if (!METHODS.has(method)) throw new OauthxError("USAGE", `-X takes an HTTP method, not "${method}"`);
-    const headers = parseHeaders((flags.header as string[] | undefined) ?? [], entry.definition.headers);
+    const headers = parseHeaders(flags.header ?? [], entry.definition.headers);
 
     const { default: ky } = await import("ky");
     const send = (accessToken: string) => {
@@ -119,7 +118,7 @@ export const command: Command = {
       },
     );
   },
-};
+});
 
 function parseHeaders(values: string[], defaults: Readonly<Record<string, string>>): Headers {
   const headers = new Headers(defaults);

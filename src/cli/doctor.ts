@@ -13,7 +13,7 @@ import { browserCommand } from "../platform/browser.ts";
 import { homeFiles } from "../platform/paths.ts";
 import type { Registry } from "../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../store/document.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { relativeTime, table } from "./output.ts";
 import { loginState } from "./status.ts";
 
@@ -29,9 +29,8 @@ export interface Finding {
 /** Clocks further apart than this make expiry decisions wrong by more than the skew margin. */
 const MAX_CLOCK_SKEW_SECONDS = 30;
 
-export const command: Command = {
-  args: "",
-  positionals: { min: 0, max: 0 },
+export const command = defineCommand({
+  positionals: [],
   flags: {
     json: { type: "boolean", help: "Print the findings as JSON on stdout" },
     offline: { type: "boolean", help: "Skip the clock check (no network)" },
@@ -50,7 +49,7 @@ export const command: Command = {
     }
     return findings.some((finding) => finding.status === "fail") ? EXIT.failed : EXIT.ok;
   },
-};
+});
 
 export async function diagnose(ctx: Context, options: { offline: boolean }): Promise<Finding[]> {
   const findings: Finding[] = [];

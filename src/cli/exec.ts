@@ -16,16 +16,15 @@ import { scrubbedEnv } from "../platform/child-env.ts";
 import { tokenEnvNames } from "../providers/env-names.ts";
 import type { TokenEntry } from "../store/document.ts";
 import { runChild } from "./child-process.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { warnIfMinTtlExceedsLifetime } from "./min-ttl.ts";
 
 /** Long enough for most commands to finish with the token they were given. */
 export const DEFAULT_EXEC_MIN_TTL_SECONDS = 5 * 60;
 
-export const command: Command = {
-  args: "<provider>...",
-  positionals: { min: 1, max: 16 },
+export const command = defineCommand({
+  positionals: [{ name: "provider", kind: "provider", repeat: true }],
   passthrough: true,
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile for every provider (default: default)" },
@@ -46,12 +45,13 @@ export const command: Command = {
     'oauthx exec google --serve -- sh -c \'curl -H "Authorization: Bearer $OAUTHX_SERVE_SECRET" "$OAUTHX_SERVE_URL/google"\'',
   ],
   async run(ctx, { flags, positionals, rest }) {
-    const providers = [...new Set(positionals)];
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const [requested] = positionals;
+    const providers = [...new Set(requested)];
+    const profile = flags.profile ?? DEFAULT_PROFILE;
     const minTtlSeconds =
       flags["min-ttl"] === undefined
         ? DEFAULT_EXEC_MIN_TTL_SECONDS
-        : parseDuration(flags["min-ttl"] as string, "--min-ttl");
+        : parseDuration(flags["min-ttl"], "--min-ttl");
     const fresh = await freshTokenSources(ctx, providers, profile, minTtlSeconds);
 
     const env = scrubbedEnv(ctx.env);
@@ -100,7 +100,7 @@ export const command: Command = {
       for (const cleanup of cleanups.reverse()) await cleanup();
     }
   },
-};
+});
 
 interface FreshTokenSources {
   get(provider: string): (() => Promise<TokenEntry>) | undefined;

@@ -5,19 +5,18 @@ import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { loginRemedy } from "../core/token-manager.ts";
 import { OauthxError } from "../errors.ts";
 import { oauthxVar } from "../providers/env-names.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 
-export const command: Command = {
-  args: "<provider>",
-  positionals: { min: 1, max: 1 },
+export const command = defineCommand({
+  positionals: [{ name: "provider", kind: "provider" }],
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
     "refresh-token": { type: "boolean", help: "Print the refresh token (required: says what you export)" },
   },
   examples: ["oauthx export github --refresh-token | gh secret set OAUTHX_GITHUB_REFRESH_TOKEN"],
   async run(ctx, { flags, positionals }) {
-    const provider = positionals[0] as string;
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const [provider] = positionals;
+    const profile = flags.profile ?? DEFAULT_PROFILE;
     if (!flags["refresh-token"]) {
       throw new OauthxError("USAGE", "say what to export: --refresh-token");
     }
@@ -37,4 +36,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

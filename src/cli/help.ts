@@ -1,7 +1,7 @@
 // Help and usage text. Built from the command table and each command's flags, so it cannot drift
 // from what the parser accepts.
 
-import type { Command, Flag } from "./command.ts";
+import type { Command, Flag, Positional } from "./command.ts";
 import { type CommandEntry, commands } from "./commands.ts";
 
 export function generalHelp(version: string): string {
@@ -24,14 +24,39 @@ export function generalHelp(version: string): string {
 }
 
 export function synopsis(entry: CommandEntry, command: Command): string {
-  const flags = Object.keys(command.flags).length > 0 ? " [flags]" : "";
-  const rest = command.passthrough ? " -- <command> [args...]" : "";
-  return `oauthx ${entry.name}${command.args ? ` ${command.args}` : ""}${flags}${rest}`;
+  const args = positionalsLabel(command.positionals);
+  const flags = Object.keys(command.flags).length > 0 ? ["[flags]"] : [];
+  const rest = command.passthrough ? ["-- <command> [args...]"] : [];
+  return ["oauthx", entry.name, ...args, ...flags, ...rest].join(" ");
+}
+
+/**
+ * `<provider>`, `[provider]`, `<provider>...`, `<bash|zsh|fish>`. An optional literal word opens
+ * a group with what follows it: `[show <provider>]` (the provider goes with `show`).
+ */
+export function positionalsLabel(positionals: readonly Positional[]): string[] {
+  const labels: string[] = [];
+  for (const [index, positional] of positionals.entries()) {
+    const words = positional.words ?? [];
+    if (positional.kind === "words" && positional.optional && words.length === 1) {
+      const rest = positionals.slice(index + 1).map((next) => label({ ...next, optional: false }));
+      labels.push(`[${[words[0], ...rest].join(" ")}]`);
+      break;
+    }
+    labels.push(label(positional));
+  }
+  return labels;
+}
+
+function label(positional: Positional): string {
+  const name = positional.kind === "words" ? (positional.words ?? []).join("|") : positional.name;
+  const text = positional.optional ? `[${name}]` : `<${name}>`;
+  return positional.repeat ? `${text}...` : text;
 }
 
 function flagLabel(name: string, flag: Flag): string {
   const short = flag.short ? `-${flag.short}, ` : "    ";
-  const value = flag.type === "string" ? ` ${flag.value ?? "VALUE"}` : "";
+  const value = flag.type === "string" ? ` ${flag.value}` : "";
   return `${short}--${name}${value}`;
 }
 

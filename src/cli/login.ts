@@ -10,15 +10,14 @@ import { DEFAULT_PROFILE } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import type { TokenSet } from "../oauth/types.ts";
 import type { StoreDocument } from "../store/document.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { codeFlow } from "./login-code-flow.ts";
 import { deviceFlow } from "./login-device-flow.ts";
 
-export const command: Command = {
-  args: "<provider>",
+export const command = defineCommand({
   // With --issuer the provider id is optional (a slug of --name); run() checks it otherwise.
-  positionals: { min: 0, max: 1 },
+  positionals: [{ name: "provider", kind: "provider", optional: true }],
   flags: {
     profile: {
       type: "string",
@@ -76,11 +75,11 @@ export const command: Command = {
     'printf %s "$SECRET" | oauthx login google --client-secret-stdin',
   ],
   async run(ctx, { flags, positionals }) {
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const profile = flags.profile ?? DEFAULT_PROFILE;
     const timeoutMs =
-      flags.timeout === undefined ? undefined : parseDuration(flags.timeout as string, "--timeout") * 1000;
-    const port = flags.port === undefined ? undefined : parsePort(flags.port as string);
-    const vars = parseSettings((flags.set as string[] | undefined) ?? []);
+      flags.timeout === undefined ? undefined : parseDuration(flags.timeout, "--timeout") * 1000;
+    const port = flags.port === undefined ? undefined : parsePort(flags.port);
+    const vars = parseSettings(flags.set ?? []);
     const secretFromStdin = flags["client-secret-stdin"] ? (await ctx.readStdin()).trim() : undefined;
     if (secretFromStdin === "") throw new OauthxError("USAGE", "--client-secret-stdin read an empty secret");
 
@@ -88,11 +87,11 @@ export const command: Command = {
     if (flags.issuer !== undefined) {
       const { addProviderFromIssuer } = await import("./login-issuer.ts");
       providerId = await addProviderFromIssuer(ctx, {
-        issuer: flags.issuer as string,
-        clientId: flags["client-id"] as string | undefined,
-        name: flags.name as string | undefined,
+        issuer: flags.issuer,
+        clientId: flags["client-id"],
+        name: flags.name,
         id: providerId,
-        scopes: flags.scope as string[] | undefined,
+        scopes: flags.scope,
         port,
       });
     } else if (flags.name !== undefined) {
@@ -108,11 +107,11 @@ export const command: Command = {
     const stored = before.profiles[providerId]?.[profile];
     const resolved = clientFor(ctx, entry, stored, {
       vars,
-      ...(flags["client-id"] ? { clientId: flags["client-id"] as string } : {}),
+      ...(flags["client-id"] ? { clientId: flags["client-id"] } : {}),
       ...(secretFromStdin ? { clientSecret: secretFromStdin } : {}),
     });
     const client = await resolveEndpoints(resolved, before);
-    const scopes = (flags.scope as string[] | undefined) ?? defaultScopes(client);
+    const scopes = flags.scope ?? defaultScopes(client);
 
     const abort = new AbortController();
     const onSigint = () => abort.abort();
@@ -173,7 +172,7 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});
 
 function parsePort(value: string): number {
   const port = Number(value);

@@ -13,19 +13,18 @@ import { DEFAULT_PROFILE, openSession, type Session } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import { type TokenEntry, withoutEntry } from "../store/document.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 
-export const command: Command = {
-  args: "<provider>",
-  positionals: { min: 1, max: 1 },
+export const command = defineCommand({
+  positionals: [{ name: "provider", kind: "provider" }],
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
     "no-revoke": { type: "boolean", help: "Only delete locally; do not revoke at the provider" },
     json: { type: "boolean", help: "Print the outcome as JSON" },
   },
   async run(ctx, { flags, positionals }) {
-    const provider = positionals[0] as string;
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const [provider] = positionals;
+    const profile = flags.profile ?? DEFAULT_PROFILE;
     const session = await openSession(ctx, { profile });
     const entry = session.registry.get(provider);
     const stored = await session.manager.peek(provider, profile);
@@ -59,7 +58,7 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});
 
 /** Revokes the stored login; a failure to find the revocation endpoint is a failed revocation. */
 async function revoke(

@@ -5,41 +5,26 @@ import type { Context } from "../core/context.ts";
 import { OauthxError } from "../errors.ts";
 import { tokenEnvNames } from "../providers/env-names.ts";
 import { loadRegistry, type ProviderEntry } from "../providers/registry.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { table } from "./output.ts";
-import { closest } from "./suggest.ts";
 
-export const command: Command = {
-  args: "[show <provider>]",
-  positionals: { min: 0, max: 2 },
+export const command = defineCommand({
+  positionals: [
+    { name: "show", kind: "words", words: ["show"], optional: true },
+    { name: "provider", kind: "provider", optional: true },
+  ],
   flags: {
     json: { type: "boolean", help: "Print JSON on stdout" },
   },
   examples: ["oauthx providers", "oauthx providers --json", "oauthx providers show github"],
   async run(ctx, { flags, positionals }) {
     const registry = await loadRegistry(ctx.home);
-    const [action, id] = positionals;
-    if (action === undefined) return list(ctx, registry.list(), flags.json === true);
-    if (action !== "show" || id === undefined) {
-      throw new OauthxError(
-        "USAGE",
-        action === "show" ? "missing argument: <provider>" : `unknown action "${action}"`,
-      );
-    }
-    const known = registry.ids();
-    if (!known.includes(id)) {
-      const guess = closest(id, known);
-      throw new OauthxError(
-        "UNKNOWN_PROVIDER",
-        `unknown provider "${id}"${guess ? `; did you mean "${guess}"?` : ""}`,
-        {
-          remedy: "run `oauthx providers` to list them",
-        },
-      );
-    }
-    return show(ctx, registry.get(id), flags.json === true);
+    const [show, id] = positionals;
+    if (show === undefined) return list(ctx, registry.list(), flags.json === true);
+    if (id === undefined) throw new OauthxError("USAGE", "missing argument: <provider>");
+    return showProvider(ctx, registry.get(id), flags.json === true);
   },
-};
+});
 
 function summary(entry: ProviderEntry) {
   const { definition } = entry;
@@ -80,7 +65,7 @@ function list(ctx: Context, entries: ProviderEntry[], json: boolean): number {
   return 0;
 }
 
-function show(ctx: Context, entry: ProviderEntry, json: boolean): number {
+function showProvider(ctx: Context, entry: ProviderEntry, json: boolean): number {
   if (json) {
     ctx.stdout.write(`${JSON.stringify({ ...summary(entry), definition: entry.definition }, null, 2)}\n`);
     return 0;

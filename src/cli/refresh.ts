@@ -2,19 +2,18 @@
 
 import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { relativeTime } from "./output.ts";
 
-export const command: Command = {
-  args: "<provider>",
-  positionals: { min: 1, max: 1 },
+export const command = defineCommand({
+  positionals: [{ name: "provider", kind: "provider" }],
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
     json: { type: "boolean", help: "Print the new expiry as JSON" },
   },
   async run(ctx, { flags, positionals }) {
-    const provider = positionals[0] as string;
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const [provider] = positionals;
+    const profile = flags.profile ?? DEFAULT_PROFILE;
     const session = await openSession(ctx, { provider, profile });
     const entry = session.registry.get(provider);
     const token = await session.manager.getToken({
@@ -35,4 +34,4 @@ export const command: Command = {
     }
     return 0;
   },
-};
+});

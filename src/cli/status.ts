@@ -11,7 +11,7 @@ import { isOauthxError } from "../errors.ts";
 import { oauthxVar } from "../providers/env-names.ts";
 import type { Registry } from "../providers/registry.ts";
 import { getEntry, type TokenEntry } from "../store/document.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { relativeTime, table } from "./output.ts";
 
 /**
@@ -41,14 +41,13 @@ interface Row {
   cached?: boolean;
 }
 
-export const command: Command = {
-  args: "[provider]",
-  positionals: { min: 0, max: 1 },
+export const command = defineCommand({
+  positionals: [{ name: "provider", kind: "provider", optional: true }],
   flags: {
     json: { type: "boolean", help: "Print JSON on stdout" },
   },
   async run(ctx, { flags, positionals }) {
-    const only = positionals[0];
+    const [only] = positionals;
     const session = await openSession(ctx);
     if (only !== undefined) session.registry.get(only);
     const seeded = await seededRows(ctx, session.registry, only);
@@ -88,7 +87,7 @@ export const command: Command = {
     );
     return 0;
   },
-};
+});
 
 function row(ctx: Context, provider: string, profile: string, entry: TokenEntry, source: string): Row {
   return {

@@ -4,14 +4,13 @@
 import { maskForGitHubActions } from "../core/github-actions.ts";
 import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { warnIfMinTtlExceedsLifetime } from "./min-ttl.ts";
 import { printTokenEntry } from "./output.ts";
 
-export const command: Command = {
-  args: "<provider>",
-  positionals: { min: 1, max: 1 },
+export const command = defineCommand({
+  positionals: [{ name: "provider", kind: "provider" }],
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
     "min-ttl": { type: "string", value: "DURATION", help: "Refresh unless valid this long (default 60s)" },
@@ -19,10 +18,9 @@ export const command: Command = {
   },
   examples: ["oauthx token github", 'curl -H "Authorization: Bearer $(oauthx token github)" …'],
   async run(ctx, { flags, positionals }) {
-    const provider = positionals[0] as string;
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
-    const minTtl =
-      flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"] as string, "--min-ttl");
+    const [provider] = positionals;
+    const profile = flags.profile ?? DEFAULT_PROFILE;
+    const minTtl = flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"], "--min-ttl");
     const session = await openSession(ctx, { provider, profile });
     const entry = session.registry.get(provider);
     const token = await session.manager.getToken({
@@ -36,4 +34,4 @@ export const command: Command = {
     printTokenEntry(ctx, { provider, profile, token, json: flags.json === true });
     return 0;
   },
-};
+});

@@ -11,6 +11,7 @@ import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { OauthxError } from "../errors.ts";
 import { assertOwnerOnlyWritable } from "../store/permissions.ts";
+import { closest } from "../suggest.ts";
 import { builtinProviders } from "./generated/index.ts";
 import type { BuiltinProvider } from "./schema.ts";
 
@@ -47,9 +48,14 @@ export class Registry {
   get(id: string): ProviderEntry {
     const entry = this.#entries.get(id);
     if (entry) return entry;
-    throw new OauthxError("UNKNOWN_PROVIDER", `unknown provider "${id}"`, {
-      remedy: `run \`oauthx providers\` to list them, or add "${id}" to ${this.userFile ?? USER_PROVIDERS_FILE}`,
-    });
+    const guess = closest(id, this.#entries.keys());
+    throw new OauthxError(
+      "UNKNOWN_PROVIDER",
+      `unknown provider "${id}"${guess ? `; did you mean "${guess}"?` : ""}`,
+      {
+        remedy: `run \`oauthx providers\` to list them, or add "${id}" to ${this.userFile ?? USER_PROVIDERS_FILE}`,
+      },
+    );
   }
 }
 

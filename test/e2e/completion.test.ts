@@ -122,7 +122,8 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     it("a repeatable <provider>... argument completes providers at every position", async () => {
       for (const entry of commands) {
         const command = await entry.load();
-        if (!command.args.endsWith("<provider>...")) continue;
+        const last = command.positionals.at(-1);
+        if (!(last?.repeat && last.kind === "provider")) continue;
         expect(await complete(["oauthx", entry.name, "github", "gi"]), entry.name).toEqual(
           BUILTIN.filter((id) => id.startsWith("gi")),
         );

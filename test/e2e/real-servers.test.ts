@@ -161,7 +161,7 @@ describe("a server that matches redirect URIs exactly, port included", () => {
   });
 });
 
-describe("logout, and a second login to the same profile", () => {
+describe("logout at a revocation endpoint closed to public clients", () => {
   const { context, login } = withServer({ accessTokenTtl: 300, rotateRefreshToken: true });
 
   it("a revocation endpoint closed to public clients: no request, and the message says the grant is still active", async () => {
@@ -185,8 +185,12 @@ describe("logout, and a second login to the same profile", () => {
     // True to its word: the grant is alive at the server.
     expect(await refreshStatus(context.server, refreshToken)).toBe(200);
   });
+});
 
-  it("logging in again revokes the login it replaces, once the new one is stored", async () => {
+describe("a second login to the same profile", () => {
+  const { context, login } = withServer({ accessTokenTtl: 300, rotateRefreshToken: true });
+
+  it("revokes the login it replaces, once the new one is stored", async () => {
     context.cli = cliHarness(context.server);
     await login();
     const old = (await context.cli.oauthx(["export", "local", "--refresh-token"])).stdout.trim();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { closest, editDistance } from "../../src/cli/suggest.ts";
+import { closest, editDistance } from "../../src/suggest.ts";
 
 describe("did-you-mean", () => {
   it("counts a swap of neighbours as one edit", () => {
