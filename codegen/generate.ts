@@ -1,5 +1,6 @@
 // Turns the validated catalogue into TypeScript modules with ts-morph: one module per provider
-// (its data `as const`, a union of its known scopes, a union of its env names) and an index.
+// (its data `as const` and a union of its known scopes) and an index with the provider ids and
+// each provider's scopes (BuiltinProviderId, ProviderScope<P>), which the library exports.
 // The output depends only on the catalogue, so it is byte-identical on every run and `--check`
 // can compare it with what is committed.
 
@@ -53,12 +54,6 @@ export function generate(catalogue: Catalogue): Map<string, string> {
       type: unionOf(scopes),
       docs: [`Scopes known for ${provider.name}: its defaults and documented scopes.`],
     });
-    file.addTypeAlias({
-      isExported: true,
-      name: `${typeName(id)}EnvName`,
-      type: unionOf(provider.env),
-      docs: [`Environment variables \`oauthx exec\` sets to the ${provider.name} access token.`],
-    });
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
@@ -81,10 +76,10 @@ export function generate(catalogue: Catalogue): Map<string, string> {
     index.addImportDeclaration({ moduleSpecifier: `./${id}.ts`, namedImports: [constName(id)] });
   }
   for (const id of ids) {
-    index.addExportDeclaration({
+    index.addImportDeclaration({
       isTypeOnly: true,
       moduleSpecifier: `./${id}.ts`,
-      namedExports: [`${typeName(id)}Scope`, `${typeName(id)}EnvName`],
+      namedImports: [`${typeName(id)}Scope`],
     });
   }
   index.addVariableStatement({
@@ -106,7 +101,25 @@ export function generate(catalogue: Catalogue): Map<string, string> {
       },
     ],
   });
-  index.addTypeAlias({ isExported: true, name: "BuiltinProviderId", type: "keyof typeof builtinProviders" });
+  index.addTypeAlias({
+    isExported: true,
+    name: "BuiltinProviderId",
+    type: "keyof typeof builtinProviders",
+    docs: ["The id of every built-in provider: what editors complete for a provider argument."],
+  });
+  index.addInterface({
+    isExported: true,
+    name: "BuiltinProviderScopes",
+    docs: ["Each built-in provider's known scopes (its defaults and documented scopes), by id."],
+    properties: ids.map((id) => ({ name: quoteKey(id), type: `${typeName(id)}Scope` })),
+  });
+  index.addTypeAlias({
+    isExported: true,
+    name: "ProviderScope",
+    typeParameters: ["P extends string"],
+    type: "P extends BuiltinProviderId ? BuiltinProviderScopes[P] : string",
+    docs: ["The scopes of provider `P`: a built-in's known scopes, any string for other providers."],
+  });
   files.set("index.ts", finish(index));
   return files;
 }

@@ -2,9 +2,12 @@
 // and refresh rules as the CLI (a login made with `oauthx login` is used as is), for programs that
 // want a token or an authenticated fetch without spawning the binary.
 //
-//   const github = new TokenManager({ provider: "github" });
+//   const github = new TokenManager({ provider: "github", scopes: ["repo"] });
 //   const token = await github.getToken();             // valid for at least 60 s
 //   const me = await github.fetch("/user");           // api_base + Bearer; one refresh on 401
+//
+// Provider ids and scopes are typed from the catalogue (providers.yaml, through the codegen): an
+// editor completes "github", and `scopes: ["rpo"]` does not compile. Other ids take any string.
 
 import process from "node:process";
 import { resolveApiUrl } from "./core/api-url.ts";
@@ -12,13 +15,25 @@ import type { Context } from "./core/context.ts";
 import { clientFor } from "./core/provider-client.ts";
 import { refresherFor } from "./core/refresher.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
+import { OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
+import type { BuiltinProviderId, ProviderScope } from "./providers/generated/index.ts";
 import type { TokenEntry } from "./store/document.ts";
 
 export { type ErrorCode, OauthxError } from "./errors.ts";
+export type { BuiltinProviderId, ProviderScope } from "./providers/generated/index.ts";
 
-export interface TokenManagerOptions {
-  provider: string;
+/** A provider id: a built-in's (completed by editors), or the id of one in your providers file. */
+export type ProviderId = BuiltinProviderId | (string & {});
+
+export interface TokenManagerOptions<P extends ProviderId = ProviderId> {
+  provider: P;
+  /**
+   * Scopes the login must have been granted. A token of a login without one of them is refused
+   * (AUTH_REQUIRED, naming the `oauthx login` that asks for them) rather than handed to a call
+   * that would fail with 403.
+   */
+  scopes?: readonly ProviderScope<P>[];
   /** Default "default". */
   profile?: string;
   /** Default: process.env. CI mode applies when OAUTHX_<ID>_REFRESH_TOKEN is set in it. */
@@ -34,16 +49,18 @@ export interface TokenManagerOptions {
   allowHosts?: readonly string[];
 }
 
-export class TokenManager {
-  readonly provider: string;
+export class TokenManager<P extends ProviderId = ProviderId> {
+  readonly provider: P;
   readonly profile: string;
+  readonly #scopes: readonly string[];
   readonly #ctx: Context;
   readonly #minTtl: number | undefined;
   readonly #allowHosts: readonly string[];
   #session: Promise<Session> | undefined;
 
-  constructor(options: TokenManagerOptions) {
+  constructor(options: TokenManagerOptions<P>) {
     this.provider = options.provider;
+    this.#scopes = options.scopes ?? [];
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.#minTtl = options.minTtlSeconds;
     this.#allowHosts = options.allowHosts ?? [];
@@ -92,13 +109,28 @@ export class TokenManager {
     const session = await this.#open();
     const entry = session.registry.get(this.provider);
     const minTtl = options.minTtlSeconds ?? this.#minTtl;
-    return session.manager.getToken({
+    const token = await session.manager.getToken({
       provider: this.provider,
       profile: this.profile,
       refresher: refresherFor(this.#ctx, session, entry, this.profile),
       ...(minTtl === undefined ? {} : { minTtlSeconds: minTtl }),
       ...(options.force ? { force: true } : {}),
     });
+    const missing = this.#scopes.filter((scope) => !token.scopes.includes(scope));
+    if (missing.length > 0) {
+      const profile = this.profile === DEFAULT_PROFILE ? "" : ` --profile ${this.profile}`;
+      const asked = [...new Set([...token.scopes, ...this.#scopes])]
+        .map((scope) => ` --scope ${scope}`)
+        .join("");
+      throw new OauthxError(
+        "AUTH_REQUIRED",
+        `the ${this.provider} login lacks the scope ${missing.join(", ")}`,
+        {
+          remedy: `log in with it: oauthx login ${this.provider}${profile}${asked}`,
+        },
+      );
+    }
+    return token;
   }
 
   async #resolve(input: string | URL, token: TokenEntry): Promise<URL> {

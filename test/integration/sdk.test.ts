@@ -67,6 +67,42 @@ describe("SDK: TokenManager", () => {
     expect(await userinfoStatus(server, tokens[0] as string)).toBe(200);
   });
 
+  it("scopes the login was not granted: AUTH_REQUIRED naming the login that asks for them", async () => {
+    const granted = await new TokenManager({
+      provider: "local",
+      home: cli.home,
+      env: {},
+      scopes: ["openid"],
+    }).getToken();
+    expect(granted).not.toBe("");
+    const error = await new TokenManager({ provider: "local", home: cli.home, env: {}, scopes: ["admin"] })
+      .getToken()
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: "AUTH_REQUIRED",
+      message: "the local login lacks the scope admin",
+    });
+    expect((error as OauthxError).remedy).toMatch(
+      /^log in with it: oauthx login local( --scope \S+)* --scope admin$/,
+    );
+  });
+
+  it("fetch sends the token to the provider's API only, unless allowHosts names another host", async () => {
+    // The same server under another name is another origin.
+    const elsewhere = `http://localhost:${new URL(server.issuer).port}`;
+    const error = await manager()
+      .fetch(`${elsewhere}/me`)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "ORIGIN_MISMATCH" });
+    const allowed = new TokenManager({
+      provider: "local",
+      home: cli.home,
+      env: {},
+      allowHosts: [new URL(elsewhere).host],
+    });
+    expect((await allowed.fetch(`${elsewhere}/me`)).status).toBe(200);
+  });
+
   it("a refresh token the server rejects gives REFRESH_REJECTED with the login remedy, store kept", async () => {
     const store = openStore({ home: cli.home, env: {} });
     await store.update((document) => {

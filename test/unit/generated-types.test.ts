@@ -3,18 +3,14 @@
 // type check if the line below it ever compiles).
 
 import { describe, expectTypeOf, it } from "vitest";
-import type {
-  BuiltinProviderId,
-  GithubEnvName,
-  GithubScope,
-  GitlabScope,
-  MicrosoftEnvName,
-  SalesforceEnvName,
-  SlackScope,
-  SpotifyScope,
-} from "../../src/providers/generated/index.ts";
+import type { GithubScope } from "../../src/providers/generated/github.ts";
+import type { GitlabScope } from "../../src/providers/generated/gitlab.ts";
 import { builtinProviders } from "../../src/providers/generated/index.ts";
+import type { SlackScope } from "../../src/providers/generated/slack.ts";
+import type { SpotifyScope } from "../../src/providers/generated/spotify.ts";
 import type { BuiltinProvider } from "../../src/providers/schema.ts";
+// What the library exports, as a consumer imports it.
+import { type BuiltinProviderId, type ProviderScope, TokenManager } from "../../src/sdk.ts";
 
 describe("generated provider types", () => {
   it("scope unions accept known scopes and reject others", () => {
@@ -33,14 +29,24 @@ describe("generated provider types", () => {
     void [repo, nope, crossed];
   });
 
-  it("env unions name exactly the provider's variables", () => {
-    expectTypeOf<GithubEnvName>().toEqualTypeOf<"GH_TOKEN" | "GITHUB_TOKEN">();
-    expectTypeOf<SalesforceEnvName>().toEqualTypeOf<"SF_ACCESS_TOKEN" | "SFDX_ACCESS_TOKEN">();
-    // No env list: the union is empty and exec falls back to MICROSOFT_ACCESS_TOKEN.
-    expectTypeOf<MicrosoftEnvName>().toBeNever();
-    // @ts-expect-error GITLAB_TOKEN is GitLab's, not GitHub's
-    const wrong: GithubEnvName = "GITLAB_TOKEN";
-    void wrong;
+  it("ProviderScope<P> is a built-in's known scopes, and any string for other providers", () => {
+    expectTypeOf<ProviderScope<"github">>().toEqualTypeOf<GithubScope>();
+    expectTypeOf<ProviderScope<"gitlab">>().toEqualTypeOf<GitlabScope>();
+    expectTypeOf<ProviderScope<"my-own-idp">>().toEqualTypeOf<string>();
+    const repo: ProviderScope<"github"> = "repo";
+    // @ts-expect-error "rpo" is not a GitHub scope: the typo does not compile
+    const typo: ProviderScope<"github"> = "rpo";
+    void [repo, typo];
+  });
+
+  it("TokenManager takes the provider's scopes, typed by its id", () => {
+    new TokenManager({ provider: "github", scopes: ["repo", "read:org"] });
+    new TokenManager({ provider: "my-own-idp", scopes: ["anything:goes"] });
+    // @ts-expect-error "rpo" is not a GitHub scope
+    new TokenManager({ provider: "github", scopes: ["rpo"] });
+    // @ts-expect-error GitHub scopes are not Slack's
+    new TokenManager({ provider: "slack", scopes: ["repo"] });
+    expectTypeOf(new TokenManager({ provider: "gitlab" }).provider).toEqualTypeOf<"gitlab">();
   });
 
   it("BuiltinProviderId is the union of every built-in id", () => {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Atlassian (Jira, Confluence Cloud): its defaults and documented scopes. */
 export type AtlassianScope = "manage:jira-project" | "offline_access" | "read:account" | "read:confluence-content.all" | "read:confluence-space.summary" | "read:jira-user" | "read:jira-work" | "read:me" | "search:confluence" | "write:confluence-content" | "write:jira-work";
-/** Environment variables `oauthx exec` sets to the Atlassian (Jira, Confluence Cloud) access token. */
-export type AtlassianEnvName = never;
 
 /** Atlassian (Jira, Confluence Cloud): https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/ */
 export const atlassian = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Auth0: its defaults and documented scopes. */
 export type Auth0Scope = "email" | "offline_access" | "openid" | "profile";
-/** Environment variables `oauthx exec` sets to the Auth0 access token. */
-export type Auth0EnvName = never;
 
 /** Auth0: https://auth0.com/docs/get-started/authentication-and-authorization-flow/authorization-code-flow-with-pkce */
 export const auth0 = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Bitbucket Cloud: its defaults and documented scopes. */
 export type BitbucketScope = "account" | "issue" | "pipeline" | "pullrequest" | "pullrequest:write" | "repository" | "repository:write" | "snippet" | "webhook" | "wiki";
-/** Environment variables `oauthx exec` sets to the Bitbucket Cloud access token. */
-export type BitbucketEnvName = never;
 
 /** Bitbucket Cloud: https://developer.atlassian.com/cloud/bitbucket/oauth-2/ */
 export const bitbucket = {

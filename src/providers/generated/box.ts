@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Box: its defaults and documented scopes. */
 export type BoxScope = "ai.readwrite" | "manage_data_retention" | "manage_enterprise_properties" | "manage_groups" | "manage_legal_hold" | "manage_managed_users" | "manage_webhook" | "root_readonly" | "root_readwrite" | "sign_requests.readonly";
-/** Environment variables `oauthx exec` sets to the Box access token. */
-export type BoxEnvName = never;
 
 /** Box: https://developer.box.com/guides/authentication/oauth2/ */
 export const box = {

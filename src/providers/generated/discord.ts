@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Discord: its defaults and documented scopes. */
 export type DiscordScope = "applications.commands" | "connections" | "email" | "guilds" | "guilds.members.read" | "identify";
-/** Environment variables `oauthx exec` sets to the Discord access token. */
-export type DiscordEnvName = never;
 
 /** Discord: https://discord.com/developers/docs/topics/oauth2 */
 export const discord = {

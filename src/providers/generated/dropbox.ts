@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Dropbox: its defaults and documented scopes. */
 export type DropboxScope = "account_info.read" | "contacts.read" | "file_requests.read" | "file_requests.write" | "files.content.read" | "files.content.write" | "files.metadata.read" | "files.metadata.write" | "sharing.read" | "sharing.write";
-/** Environment variables `oauthx exec` sets to the Dropbox access token. */
-export type DropboxEnvName = "DBX_OAUTH_TOKEN";
 
 /** Dropbox: https://developers.dropbox.com/oauth-guide */
 export const dropbox = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for GitHub Enterprise Server: its defaults and documented scopes. */
 export type GithubEnterpriseScope = "gist" | "notifications" | "public_repo" | "read:org" | "read:packages" | "read:user" | "repo" | "repo:status" | "user:email" | "workflow" | "write:org" | "write:packages";
-/** Environment variables `oauthx exec` sets to the GitHub Enterprise Server access token. */
-export type GithubEnterpriseEnvName = "GH_ENTERPRISE_TOKEN" | "GITHUB_ENTERPRISE_TOKEN";
 
 /** GitHub Enterprise Server: https://docs.github.com/en/enterprise-server@latest/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps */
 export const githubEnterprise = {

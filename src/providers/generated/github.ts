@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for GitHub: its defaults and documented scopes. */
 export type GithubScope = "gist" | "notifications" | "public_repo" | "read:org" | "read:packages" | "read:user" | "repo" | "repo:status" | "user:email" | "workflow" | "write:org" | "write:packages";
-/** Environment variables `oauthx exec` sets to the GitHub access token. */
-export type GithubEnvName = "GH_TOKEN" | "GITHUB_TOKEN";
 
 /** GitHub: https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps */
 export const github = {

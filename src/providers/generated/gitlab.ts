@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for GitLab: its defaults and documented scopes. */
 export type GitlabScope = "api" | "email" | "openid" | "profile" | "read_api" | "read_registry" | "read_repository" | "read_user" | "write_registry" | "write_repository";
-/** Environment variables `oauthx exec` sets to the GitLab access token. */
-export type GitlabEnvName = "GITLAB_TOKEN" | "GITLAB_ACCESS_TOKEN";
 
 /** GitLab: https://docs.gitlab.com/api/oauth2/ */
 export const gitlab = {

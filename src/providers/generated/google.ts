@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Google: its defaults and documented scopes. */
 export type GoogleScope = "email" | "https://www.googleapis.com/auth/cloud-platform" | "https://www.googleapis.com/auth/drive" | "https://www.googleapis.com/auth/gmail.readonly" | "openid" | "profile";
-/** Environment variables `oauthx exec` sets to the Google access token. */
-export type GoogleEnvName = "GOOGLE_OAUTH_ACCESS_TOKEN";
 
 /** Google: https://developers.google.com/identity/protocols/oauth2/native-app */
 export const google = {

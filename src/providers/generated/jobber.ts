@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Jobber: its defaults and documented scopes. */
 export type JobberScope = never;
-/** Environment variables `oauthx exec` sets to the Jobber access token. */
-export type JobberEnvName = never;
 
 /** Jobber: https://developer.getjobber.com/docs/building_your_app/app_authorization/ */
 export const jobber = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Linear: its defaults and documented scopes. */
 export type LinearScope = "admin" | "comments:create" | "issues:create" | "read" | "timeSchedule:write" | "write";
-/** Environment variables `oauthx exec` sets to the Linear access token. */
-export type LinearEnvName = never;
 
 /** Linear: https://linear.app/developers/oauth-2-0-authentication */
 export const linear = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Microsoft Entra ID: its defaults and documented scopes. */
 export type MicrosoftScope = "email" | "https://graph.microsoft.com/Mail.Read" | "https://graph.microsoft.com/User.Read" | "https://management.azure.com/user_impersonation" | "offline_access" | "openid" | "profile";
-/** Environment variables `oauthx exec` sets to the Microsoft Entra ID access token. */
-export type MicrosoftEnvName = never;
 
 /** Microsoft Entra ID: https://learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow */
 export const microsoft = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Notion: its defaults and documented scopes. */
 export type NotionScope = never;
-/** Environment variables `oauthx exec` sets to the Notion access token. */
-export type NotionEnvName = "NOTION_TOKEN";
 
 /** Notion: https://developers.notion.com/docs/authorization */
 export const notion = {

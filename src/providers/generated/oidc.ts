@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for OpenID Connect (any issuer): its defaults and documented scopes. */
 export type OidcScope = "email" | "offline_access" | "openid" | "profile";
-/** Environment variables `oauthx exec` sets to the OpenID Connect (any issuer) access token. */
-export type OidcEnvName = never;
 
 /** OpenID Connect (any issuer): https://openid.net/specs/openid-connect-discovery-1_0.html */
 export const oidc = {

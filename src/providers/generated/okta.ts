@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Okta: its defaults and documented scopes. */
 export type OktaScope = "address" | "email" | "groups" | "offline_access" | "openid" | "phone" | "profile";
-/** Environment variables `oauthx exec` sets to the Okta access token. */
-export type OktaEnvName = never;
 
 /** Okta: https://developer.okta.com/docs/guides/implement-grant-type/authcodepkce/main/ */
 export const okta = {

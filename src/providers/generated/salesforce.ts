@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Salesforce: its defaults and documented scopes. */
 export type SalesforceScope = "api" | "chatter_api" | "email" | "full" | "id" | "offline_access" | "openid" | "profile" | "refresh_token" | "visualforce" | "web";
-/** Environment variables `oauthx exec` sets to the Salesforce access token. */
-export type SalesforceEnvName = "SF_ACCESS_TOKEN" | "SFDX_ACCESS_TOKEN";
 
 /** Salesforce: https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm */
 export const salesforce = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Slack (user token): its defaults and documented scopes. */
 export type SlackScope = "channels:history" | "channels:read" | "chat:write" | "files:read" | "files:write" | "groups:read" | "im:read" | "mpim:read" | "reactions:read" | "reactions:write" | "search:read" | "users:read" | "users:read.email";
-/** Environment variables `oauthx exec` sets to the Slack (user token) access token. */
-export type SlackEnvName = "SLACK_USER_TOKEN";
 
 /** Slack (user token): https://docs.slack.dev/authentication/installing-with-oauth */
 export const slack = {

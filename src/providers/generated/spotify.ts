@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Spotify: its defaults and documented scopes. */
 export type SpotifyScope = "playlist-modify-private" | "playlist-modify-public" | "playlist-read-collaborative" | "playlist-read-private" | "user-follow-modify" | "user-follow-read" | "user-library-modify" | "user-library-read" | "user-modify-playback-state" | "user-read-currently-playing" | "user-read-email" | "user-read-playback-state" | "user-read-private" | "user-read-recently-played" | "user-top-read";
-/** Environment variables `oauthx exec` sets to the Spotify access token. */
-export type SpotifyEnvName = never;
 
 /** Spotify: https://developer.spotify.com/documentation/web-api/tutorials/code-pkce-flow */
 export const spotify = {

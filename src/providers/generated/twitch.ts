@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Twitch: its defaults and documented scopes. */
 export type TwitchScope = "bits:read" | "channel:manage:broadcast" | "channel:read:subscriptions" | "chat:edit" | "chat:read" | "clips:edit" | "moderator:read:followers" | "user:read:chat" | "user:read:email" | "user:read:follows" | "user:write:chat";
-/** Environment variables `oauthx exec` sets to the Twitch access token. */
-export type TwitchEnvName = never;
 
 /** Twitch: https://dev.twitch.tv/docs/authentication/getting-tokens-oauth/#authorization-code-grant-flow */
 export const twitch = {

@@ -3,8 +3,6 @@ import type { BuiltinProvider } from "../schema.ts";
 
 /** Scopes known for Zoom: its defaults and documented scopes. */
 export type ZoomScope = "cloud_recording:read:list_user_recordings" | "meeting:read:list_meetings" | "meeting:read:meeting" | "meeting:write:meeting" | "user:read:email" | "user:read:user";
-/** Environment variables `oauthx exec` sets to the Zoom access token. */
-export type ZoomEnvName = never;
 
 /** Zoom: https://developers.zoom.us/docs/integrations/oauth/ */
 export const zoom = {
