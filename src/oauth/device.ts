@@ -6,6 +6,7 @@ import * as v from "valibot";
 import { OauthxError } from "../errors.ts";
 import { describeEndpoint, isSecureEndpoint, requireSecureEndpoint } from "./endpoint-url.ts";
 import { isTimeoutFailure } from "./http.ts";
+import { describeInvalidMember } from "./invalid-member.ts";
 import { describeOAuthError } from "./oauth-error.ts";
 import { postClientRequest, postToTokenEndpoint, tokenEndpointError } from "./token-endpoint.ts";
 import { decodeTokenEndpointBody, readTokenResponse } from "./token-response.ts";
@@ -135,16 +136,7 @@ export async function startDeviceAuthorization(
   if (body === undefined) throw invalid(url.host, "the body is not JSON");
   const parsed = v.safeParse(deviceResponseSchema, body);
   if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = v.getDotPath(issue) ?? "a member";
-    throw invalid(
-      url.host,
-      issue.input === undefined
-        ? `${path} is missing`
-        : issue.message.startsWith("Invalid")
-          ? `${path} is invalid`
-          : issue.message,
-    );
+    throw invalid(url.host, describeInvalidMember(parsed.issues[0], "a member"));
   }
   const member = parsed.output;
   const verification_uri = member.verification_uri ?? member.verification_url;

@@ -7,6 +7,7 @@ import * as v from "valibot";
 import { OauthxError } from "../errors.ts";
 import { describeEndpoint, isSecureEndpoint, requireSecureEndpoint } from "./endpoint-url.ts";
 import { parseJsonObject, sendHttp } from "./http.ts";
+import { describeInvalidMember } from "./invalid-member.ts";
 import type { AuthorizationServer, HttpOptions } from "./types.ts";
 
 export interface AuthorizationServerMetadata extends AuthorizationServer {
@@ -73,14 +74,7 @@ export function validateMetadata(
 ): AuthorizationServerMetadata {
   const parsed = v.safeParse(metadataSchema, document);
   if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const path = v.getDotPath(issue) ?? "the document";
-    const detail =
-      issue.input === undefined
-        ? `${path} is missing`
-        : issue.message.startsWith("Invalid")
-          ? `${path} is invalid`
-          : issue.message;
+    const detail = describeInvalidMember(parsed.issues[0], "the document");
     throw new OauthxError(
       "INVALID_RESPONSE",
       `the discovery document at ${describeEndpoint(source)} is invalid: ${detail}`,

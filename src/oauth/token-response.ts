@@ -27,6 +27,7 @@ import { OauthxError } from "../errors.ts";
 import type { HttpResult } from "./http.ts";
 import { mediaType, parseJsonObject } from "./http.ts";
 import { decodeJwtClaimsUnverified } from "./id-token.ts";
+import { describeInvalidMember } from "./invalid-member.ts";
 import { readOAuthError } from "./oauth-error.ts";
 import type { OAuthErrorResponse, ScopeSeparator, TokenResponseQuirks, TokenSet } from "./types.ts";
 
@@ -147,11 +148,7 @@ export function readTokenResponse(
   }
   const parsed = v.safeParse(tokenMembers, source);
   if (!parsed.success) {
-    // Only our own messages: valibot's defaults quote the received value, which may be a token.
-    const issue = parsed.issues[0];
-    const path = v.getDotPath(issue) ?? "a member";
-    if (issue.input === undefined) throw malformed(`${path} is missing`);
-    throw malformed(issue.message.startsWith("Invalid") ? `${path} is invalid` : issue.message);
+    throw malformed(describeInvalidMember(parsed.issues[0], "a member"));
   }
   const members = parsed.output;
   if (

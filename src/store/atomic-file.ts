@@ -6,6 +6,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import process from "node:process";
+import { randomHex } from "./hex.ts";
 import { isProcessAlive } from "./process-liveness.ts";
 
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
@@ -24,9 +25,7 @@ export interface AtomicWriteOptions {
 
 /** `.tokens.age.<pid>.<random>.tmp`: hidden, tied to the writing process, never read as a store. */
 export function tempPathFor(target: string): string {
-  const random = crypto.getRandomValues(new Uint8Array(6));
-  const hex = Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${hex}.tmp`);
+  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomHex(6)}.tmp`);
 }
 
 function escapeRegExp(text: string): string {

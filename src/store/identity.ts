@@ -3,10 +3,9 @@
 // OAUTHX_AGE_IDENTITY_FILE, then the default identity.txt. Only the default file is ever created,
 // and only when a store is first written. Error messages name the source, never the key.
 
-import * as fs from "node:fs";
 import { OauthxError } from "../errors.ts";
 import { writeFileAtomic } from "./atomic-file.ts";
-import { assertPrivateFile } from "./permissions.ts";
+import { readPrivateFile } from "./private-file.ts";
 
 export const IDENTITY_ENV = "OAUTHX_AGE_IDENTITY";
 export const IDENTITY_FILE_ENV = "OAUTHX_AGE_IDENTITY_FILE";
@@ -91,21 +90,9 @@ export function parseIdentityText(text: string): string[] | undefined {
   return keys.length > 0 ? keys : undefined;
 }
 
-/** Reads a secret file after checking, on the open descriptor, that only its owner can reach it. */
 function readIdentityFile(file: string): string | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-  try {
-    assertPrivateFile(file, fs.fstatSync(fd));
-    return fs.readFileSync(fd, "utf8");
-  } finally {
-    fs.closeSync(fd);
-  }
+  const bytes = readPrivateFile(file);
+  return bytes === undefined ? undefined : new TextDecoder().decode(bytes);
 }
 
 /** The file exactly as `age-keygen` writes it, so the age CLI and people recognise it. */

@@ -15,9 +15,8 @@ export {
 } from "./document.ts";
 export { IDENTITY_ENV, IDENTITY_FILE_ENV } from "./identity.ts";
 export { type LockRecord, readLockRecord } from "./lock.ts";
+export { DEFAULT_LOCK_TIMEOUT_MS, LOCK_TIMEOUT_ENV } from "./lock-timeout.ts";
 export {
-  DEFAULT_LOCK_TIMEOUT_MS,
-  LOCK_TIMEOUT_ENV,
   type OpenStoreOptions,
   openStore,
   PASSPHRASE_ENV,

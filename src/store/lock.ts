@@ -38,6 +38,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import process from "node:process";
 import { OauthxError } from "../errors.ts";
+import { randomHex } from "./hex.ts";
 import { isProcessAlive } from "./process-liveness.ts";
 
 const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
@@ -143,8 +144,7 @@ function ownPidNamespace(): number | undefined {
 }
 
 function randomToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return randomHex(16);
 }
 
 /** True when we created the file; false when it already exists. */

@@ -10,6 +10,7 @@
 // XChaCha20's 192-bit nonce can be drawn at random for every write without any bookkeeping.
 
 import { xchacha20poly1305 } from "@noble/ciphers/chacha.js";
+import { toHex } from "./hex.ts";
 
 const MAGIC = "oauthx-sealed/1\n";
 const NONCE_BYTES = 24;
@@ -38,7 +39,7 @@ export async function deriveSealingKeys(secret: string, context: string): Promis
       ),
     );
   const [id, key] = await Promise.all([derive("file id", 128), derive("key", 256)]);
-  return { fileId: Array.from(id, (byte) => byte.toString(16).padStart(2, "0")).join(""), key };
+  return { fileId: toHex(id), key };
 }
 
 export function seal(keys: SealingKeys, plaintext: Uint8Array): Uint8Array {

@@ -3,7 +3,6 @@
 // reader sees the old file or the new one. update() is the only writer: lock, read again (another
 // process may have written since), apply the change, encrypt, write atomically, unlock.
 
-import * as fs from "node:fs";
 import { OauthxError } from "../errors.ts";
 import { type HomeFiles, homeFiles } from "../platform/paths.ts";
 import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-file.ts";
@@ -34,11 +33,11 @@ import {
   resolveIdentity,
 } from "./identity.ts";
 import { acquireLock } from "./lock.ts";
-import { assertPrivateFile, checkDirectoryIfPresent, ensurePrivateDirectory } from "./permissions.ts";
+import { lockTimeout } from "./lock-timeout.ts";
+import { checkDirectoryIfPresent, ensurePrivateDirectory } from "./permissions.ts";
+import { readPrivateFile } from "./private-file.ts";
 
 export const PASSPHRASE_ENV = "OAUTHX_PASSPHRASE";
-export const LOCK_TIMEOUT_ENV = "OAUTHX_LOCK_TIMEOUT_MS";
-export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 /** age's default. Lower values are for tests: they weaken the passphrase against brute force. */
 export const DEFAULT_SCRYPT_WORK_FACTOR = 18;
 
@@ -56,7 +55,7 @@ export interface OpenStoreOptions {
    * unset (the CLI wires a no-echo terminal prompt). Called at most once per opened store.
    */
   promptPassphrase?: () => Promise<string>;
-  /** Overrides OAUTHX_LOCK_TIMEOUT_MS (default 30 s: longer than a refresh may take, see cli/session.ts). */
+  /** Overrides OAUTHX_LOCK_TIMEOUT_MS (default 30 s: longer than a refresh may take, see core/refresher.ts). */
   lockTimeoutMs?: number;
   /** scrypt work factor (log2 N) for newly encrypted passphrase stores. Default 18, as age. */
   scryptWorkFactor?: number;
@@ -276,38 +275,8 @@ function decryptionKeyOf(key: EncryptionKey, snapshot: Snapshot): DecryptionKey 
   return { kind: "identity", keys: [key.key], source: key.source };
 }
 
-/** The store file's bytes, after checking (on the open descriptor) that only its owner can reach it. */
-function readPrivateFile(file: string): Uint8Array | undefined {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, "r");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw error;
-  }
-  try {
-    assertPrivateFile(file, fs.fstatSync(fd));
-    return new Uint8Array(fs.readFileSync(fd));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function lockTimeout(explicit: number | undefined, env: OpenStoreOptions["env"]): number {
-  if (explicit !== undefined) return explicit;
-  const text = env[LOCK_TIMEOUT_ENV];
-  if (!text) return DEFAULT_LOCK_TIMEOUT_MS;
-  if (!/^\d{1,9}$/.test(text)) {
-    throw new OauthxError("CONFIG_INVALID", `${LOCK_TIMEOUT_ENV} must be a whole number of milliseconds`, {
-      remedy: `set ${LOCK_TIMEOUT_ENV}=10000, or unset it`,
-    });
-  }
-  return Number(text);
 }
