@@ -1,5 +1,5 @@
 // `npm run build`: one executable, dist/oauthx, made by `bun build --compile`.
-// --bytecode (with --format=esm) roughly thirds start-up time (TOOLCHAIN-FACTS.md); --minify
+// --bytecode (with --format=esm) cuts start-up time to about a third (docs/performance.md); --minify
 // shrinks what Bun must parse. Extra arguments pass through (e.g. --target=bun-linux-arm64).
 //
 // `npm run build:npm` (`node scripts/build.ts --npm`): dist/npm/oauthx.js, one ESM file for Node
@@ -31,8 +31,8 @@ export function compileArgs(
     ...(options.bytecode === false ? [] : ["--bytecode"]),
     "--format=esm",
     "--minify",
-    // Lazily imported commands and libraries become chunks loaded on first import, not at start-up:
-    // `--version` 8.6 -> 6.9 ms, warm `token` 12.6 -> 12.0 ms (hyperfine, 2 cores).
+    // Lazily imported commands and libraries become chunks loaded on first import, not at start-up
+    // (docs/performance.md).
     "--splitting",
     "--sourcemap=none",
     ENTRY,

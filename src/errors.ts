@@ -1,4 +1,4 @@
-// The error model (DESIGN.md "Errors and output"): every failure a user can meet is an OauthxError
+// The error model (docs/architecture.md "Errors"): every failure a user can meet is an OauthxError
 // with a stable code, a one-line message and a one-line remedy. Codes map to exit statuses in
 // families, so scripts can branch on `$?` without parsing text.
 //

@@ -1,4 +1,4 @@
-// argv -> command; error -> message + exit code. Nothing else (DESIGN.md "Layout").
+// argv -> command; error -> message + exit code. Nothing else (docs/architecture.md "Commands").
 
 import process from "node:process";
 import { type ParseArgsOptionsConfig, parseArgs } from "node:util";

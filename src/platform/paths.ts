@@ -1,4 +1,4 @@
-// Where oauthx keeps its files (DESIGN.md "The store"). The rule is a pure function of the
+// Where oauthx keeps its files (docs/architecture.md "The store"). The rule is a pure function of the
 // environment, the platform and the home directory so it can be tested for every platform on any
 // machine; `defaultOauthxHome()` applies it to the running process.
 
@@ -12,19 +12,6 @@ export interface HomeLocationInputs {
   platform: string;
   /** The user's home directory (`os.homedir()`). */
   homedir: string;
-}
-
-/** The file names inside the oauthx home directory. */
-export interface HomeFiles {
-  home: string;
-  /** age X25519 identity, written in `age-keygen` format. */
-  identity: string;
-  /** The age-encrypted token store. */
-  store: string;
-  /** The cross-process lock guarding read-modify-write of the store. */
-  lock: string;
-  /** User-defined providers (read by the providers module, not the store). */
-  providers: string;
 }
 
 const APP_DIR = "oauthx";
@@ -59,16 +46,6 @@ export function oauthxHome({ env, platform, homedir }: HomeLocationInputs): stri
 /** The oauthx home directory of the running process. */
 export function defaultOauthxHome(env: HomeLocationInputs["env"] = process.env): string {
   return oauthxHome({ env, platform: process.platform, homedir: os.homedir() });
-}
-
-export function homeFiles(home: string): HomeFiles {
-  return {
-    home,
-    identity: path.join(home, "identity.txt"),
-    store: path.join(home, "tokens.age"),
-    lock: path.join(home, "tokens.age.lock"),
-    providers: path.join(home, "providers.yaml"),
-  };
 }
 
 export interface CiCacheLocationInputs {

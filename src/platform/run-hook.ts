@@ -2,7 +2,7 @@
 // standard input: never in its argv, where other users could read it (/proc/<pid>/cmdline), nor in
 // its environment.
 //
-// node:child_process is imported on use: loading it costs ~2 ms of start-up on Bun, and only a
+// node:child_process is imported on use: loading it costs start-up time on Bun, and only a
 // rotation needs it.
 
 /** The hook's exit status: 127 when it could not start, 128 when a signal ended it. */

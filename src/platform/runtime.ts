@@ -1,5 +1,5 @@
 // Which runtime runs us, for `--version` and `doctor`. The only place that looks at Bun and Deno
-// globals (DESIGN.md: runtime differences live in src/platform/).
+// globals (docs/architecture.md "Layers": runtime differences live in src/platform/).
 
 import process from "node:process";
 

@@ -1,10 +1,10 @@
 // Starting a child with inherited stdio, and learning how it ended. Each runtime gets its own
 // native spawn:
 //   - Deno's node:child_process reports `signal` for a child we sent a signal to even when the
-//     child caught it and exited with its own code (TOOLCHAIN-FACTS.md), which would turn a clean
-//     `exit 0` after SIGTERM into 143. Deno.Command reports the truth, so Deno uses it.
-//   - On Bun, node:child_process is a JavaScript layer over Bun.spawn whose loading costs ~3 ms of
-//     every `oauthx exec` (hyperfine, compiled one-liners: 10.7 vs 7.9 ms); Bun.spawn is direct.
+//     child caught it and exited with its own code (test/e2e/exec-runtimes.test.ts shows it), which
+//     would turn a clean `exit 0` after SIGTERM into 143. Deno.Command reports the truth.
+//   - On Bun, node:child_process is a JavaScript layer over Bun.spawn whose loading is a
+//     measurable part of every `oauthx exec` (docs/performance.md); Bun.spawn is direct.
 // Node, the npm package's runtime, uses node:child_process, loaded only there.
 
 import type { ChildProcess } from "node:child_process";

@@ -1,8 +1,8 @@
 // Standard output, standard error and "is this a terminal?", at the cost `token` and `exec` can pay.
 //
 // Why not process.stdout.write and process.stdin.isTTY: on Bun the first touch of process.stdout,
-// process.stdin or node:tty loads the stream and tty machinery, 5–15 ms of a ~12 ms warm
-// `oauthx token` (measured with hyperfine on compiled one-liners; see bench/RESULTS.md). oauthx
+// process.stdin or node:tty loads the stream and tty machinery, which costs more than the rest of
+// a warm `oauthx token` (docs/performance.md). oauthx
 // writes a few lines and exits, so a synchronous write(2) on the descriptor does the same job, and
 // the terminal check runs only for the commands that ask.
 

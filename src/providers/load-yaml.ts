@@ -2,7 +2,7 @@
 // time), keeping positions so that every problem is reported with the file, line, column,
 // provider id and field path, because people edit these files by hand (located-errors.ts).
 //
-// Loaded lazily: importing `yaml` costs ~9 ms at start-up, so the hot path (`token`, `exec`)
+// Loaded lazily: importing `yaml` is costly at start-up, so the hot path (`token`, `exec`)
 // imports this module only when the user's providers file changed since its last parse
 // (parsed-cache.ts).
 

@@ -1,7 +1,7 @@
 // A memo of the last parse of the user's providers file: `$OAUTHX_HOME/.providers-parsed.json`
 // holds the file's exact text and the plain data `yaml` made of it. When the text read now is the
-// same, the data is taken from here and the YAML parser is never loaded: ~9 ms of every warm
-// `token` and `exec` for people with a providers file (bench/RESULTS.md). The data is validated
+// same, the data is taken from here and the YAML parser is never loaded, a large part of every
+// warm `token` and `exec` for people with a providers file (docs/performance.md). The data is validated
 // by the schema on every use as before; only parsing is skipped.
 //
 // Why this is safe: the key is the whole text, compared exactly, so any edit misses; the memo holds

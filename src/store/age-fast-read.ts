@@ -1,8 +1,8 @@
 // A fast path for the common store file: binary age, X25519 recipients, opened with the platform's
 // WebCrypto (X25519, HKDF, HMAC) and @noble/ciphers' ChaCha20-Poly1305 — the cipher age-encryption
 // itself uses. It exists because `oauthx token` and `exec` read the store on every run: importing
-// age-encryption builds its post-quantum and P-256 tables and its pure-JS hashes run cold, ~10 ms
-// and ~13 MiB of a run that should cost a few milliseconds.
+// age-encryption builds its post-quantum and P-256 tables and its pure-JS hashes run cold, which
+// costs more time and memory than the rest of a run (docs/performance.md).
 //
 // Contract: it returns the plaintext only when every check of the age format passed (the file key
 // unwrapped under its Poly1305 tag, the header MAC, every payload chunk's tag) and age-encryption

@@ -1,5 +1,5 @@
-// Crash-safe replacement of a secret file (DESIGN.md "The store": temp file in the same
-// directory, fsync, rename). A reader sees either the old file or the new one, never a mix, and
+// Crash-safe replacement of a secret file (docs/architecture.md "The store": temp file in the
+// same directory, fsync, rename). A reader sees either the old file or the new one, never a mix, and
 // the new file is 0600 from its first byte: it is created with that mode by open(O_EXCL), never
 // written first and chmod-ed later (Deno's writeFileSync chmods after the fact and ignores umask).
 

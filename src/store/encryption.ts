@@ -1,4 +1,4 @@
-// age in and out of the store. The age library is imported lazily, on first use: it costs ~23 ms
+// age in and out of the store. The age library is imported lazily, on first use: it costs much
 // at start-up, and a command that finds no store file (or never touches the store) needs none of it.
 // Nor does the common write, the rewrite of a file the fast path opened (see encryptStore).
 //

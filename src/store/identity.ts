@@ -1,5 +1,5 @@
 // Where the age identity (the AGE-SECRET-KEY-1… that decrypts the store) comes from, in the order
-// of DESIGN.md "The store": OAUTHX_AGE_IDENTITY (the key itself, for CI), the file named by
+// of docs/architecture.md "The store": OAUTHX_AGE_IDENTITY (the key itself, for CI), the file named by
 // OAUTHX_AGE_IDENTITY_FILE, then the default identity.txt. Only the default file is ever created,
 // and only when a store is first written. Error messages name the source, never the key.
 

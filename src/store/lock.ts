@@ -1,4 +1,4 @@
-// The cross-process lock guarding read-modify-write of the store (DESIGN.md "The store").
+// The cross-process lock guarding read-modify-write of the store (docs/architecture.md "The store").
 // It is a file created with O_EXCL, which every runtime we ship on (Node, Bun, Deno, a compiled
 // Bun binary) implements atomically; node:fs has no flock(), so kernel locks are not an option.
 //

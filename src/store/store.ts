@@ -1,10 +1,9 @@
-// The token store: one age file holding the versioned JSON document (DESIGN.md "The store").
+// The token store: one age file holding the versioned JSON document (docs/architecture.md "The store").
 // It knows nothing of OAuth. read() is lock-free, because every write is an atomic rename: a
 // reader sees the old file or the new one. update() is the only writer: lock, read again (another
 // process may have written since), apply the change, encrypt, write atomically, unlock.
 
 import { OauthxError } from "../errors.ts";
-import { type HomeFiles, homeFiles } from "../platform/paths.ts";
 import { removeAbandonedTempFiles, writeFileAtomic } from "./atomic-file.ts";
 import {
   emptyDocument,
@@ -25,6 +24,7 @@ import {
   preloadAge,
   type StoreEncryption,
 } from "./encryption.ts";
+import { type HomeFiles, homeFiles } from "./home-files.ts";
 import {
   createIdentityFile,
   explicitIdentityConfigured,

@@ -1,5 +1,6 @@
-// `oauthx exec` on the compiled binary, Bun and Deno (Deno reports signal exits differently:
-// TOOLCHAIN-FACTS.md): exit statuses, signal forwarding, --serve, --token-file.
+// `oauthx exec` on the compiled binary, Bun and Deno (Deno's node:child_process reports signal
+// exits differently: src/platform/spawn-child.ts): exit statuses, signal forwarding, --serve,
+// --token-file.
 
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";

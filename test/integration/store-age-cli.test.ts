@@ -1,4 +1,4 @@
-// The store is a standard age file (DESIGN.md "The store"): the reference age CLI reads what
+// The store is a standard age file (docs/architecture.md "The store"): the reference age CLI reads what
 // oauthx writes, and oauthx reads what the age CLI writes, with identities and with passphrases.
 
 import { execFileSync } from "node:child_process";

@@ -1,4 +1,4 @@
-// GitHub's OAuth quirks, which no standard server reproduces (see PROVIDERS-RESEARCH.md):
+// GitHub's OAuth quirks, which no standard server reproduces (sources in providers.yaml, github):
 //   - the token body is form-encoded unless the request says `Accept: application/json`;
 //   - errors such as `bad_verification_code` come back with HTTP 200 and an `error` member;
 //   - the granted scope comes back comma-separated;

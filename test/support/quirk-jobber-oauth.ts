@@ -1,4 +1,4 @@
-// Jobber's OAuth quirks (see PROVIDERS-RESEARCH.md "Jobber"; developer.getjobber.com
+// Jobber's OAuth quirks (sources in providers.yaml, jobber; developer.getjobber.com
 // app_authorization): no PKCE and no scope parameter (scopes are fixed on the app); a denial
 // redirects back with no parameters at all; the token answer has only access_token and
 // refresh_token — no expires_in, no token_type — and the access token is a JWT whose `exp` is the

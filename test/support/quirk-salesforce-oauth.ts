@@ -1,4 +1,4 @@
-// Salesforce's token response quirks (see PROVIDERS-RESEARCH.md "Salesforce"; jsforce
+// Salesforce's token response quirks (sources in providers.yaml, salesforce; jsforce
 // TokenResponse): no `expires_in` ever (the session timeout is an org setting); the answer carries
 // `instance_url` (the org's API host, which must become the API base), `id` (the identity URL),
 // `issued_at` in milliseconds as a string, and `signature`. A refresh returns a new access token

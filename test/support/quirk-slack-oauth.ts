@@ -1,4 +1,4 @@
-// Slack's OAuth v2 quirks for a user token (see PROVIDERS-RESEARCH.md "Slack"):
+// Slack's OAuth v2 quirks for a user token (sources in providers.yaml, slack):
 //   - the user's scopes travel in `user_scope` (comma-separated); `scope` would ask for bot scopes;
 //   - oauth.v2.access answers HTTP 200 whatever happens: `{ok:false, error:"invalid_code"}` on
 //     failure, and on success the user token nested in `authed_user` (no top-level access_token

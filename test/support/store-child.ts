@@ -11,8 +11,9 @@
 
 import process from "node:process";
 import { isOauthxError } from "../../src/errors.ts";
-import { defaultOauthxHome, homeFiles } from "../../src/platform/paths.ts";
+import { defaultOauthxHome } from "../../src/platform/paths.ts";
 import { withEntry } from "../../src/store/document.ts";
+import { homeFiles } from "../../src/store/home-files.ts";
 import { openStore } from "../../src/store/index.ts";
 import { acquireLock } from "../../src/store/lock.ts";
 import { ensurePrivateDirectory } from "../../src/store/permissions.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { homeFiles, oauthxHome } from "../../src/platform/paths.ts";
+import { oauthxHome } from "../../src/platform/paths.ts";
+import { homeFiles } from "../../src/store/home-files.ts";
 
 describe("oauthxHome", () => {
   const linux = { platform: "linux", homedir: "/home/ada" };
