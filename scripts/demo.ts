@@ -18,6 +18,7 @@ import {
   launchChromium,
   signInWithChromium,
 } from "../test/support/chromium-login.ts";
+import { shellWord } from "./shell-word.ts";
 
 const root = join(import.meta.dirname, "..");
 const oauthx = join(root, "dist/oauthx");
@@ -31,7 +32,7 @@ function say(text: string): void {
 /** Runs the binary asynchronously: the authorization server lives in this process and must keep answering. */
 function step(title: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   say(title);
-  process.stderr.write(`$ oauthx ${args.join(" ")}\n`);
+  process.stderr.write(`$ ${["oauthx", ...args].map(shellWord).join(" ")}\n`);
   return new Promise((resolve, reject) => {
     const child = spawn(oauthx, args, { env, stdio: ["ignore", "pipe", "inherit"] });
     let stdout = "";

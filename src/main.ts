@@ -40,11 +40,10 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
       first,
       commands.map((command) => command.name),
     );
-    return usageError(
-      ctx,
-      `unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}`,
-      "oauthx --help",
+    ctx.stderr.write(
+      `error: unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx --help\` for the commands.\n`,
     );
+    return EXIT.usage;
   }
   const command = await entry.load();
   const wantsJson = rest.includes("--json");
@@ -141,9 +140,8 @@ function describeParseError(error: unknown, known: string[]): string {
   return message.split("\n")[0] ?? "invalid arguments";
 }
 
-function usageError(ctx: Context, message: string, usage: string, command?: string): number {
-  const help = command ? `oauthx ${command} --help` : "oauthx --help";
-  ctx.stderr.write(`error: ${message}\nusage: ${usage}\nRun \`${help}\` for more.\n`);
+function usageError(ctx: Context, message: string, usage: string, command: string): number {
+  ctx.stderr.write(`error: ${message}\nusage: ${usage}\nRun \`oauthx ${command} --help\` for more.\n`);
   return EXIT.usage;
 }
 

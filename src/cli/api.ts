@@ -105,8 +105,11 @@ export const command = defineCommand({
       for (const [name, value] of response.headers) ctx.stderr.write(`${name}: ${value}\n`);
       ctx.stderr.write("\n");
     }
-    ctx.stdout.write(await response.text());
+    const text = await response.text();
+    ctx.stdout.write(text);
     if (response.ok) return 0;
+    // The error follows on stderr: end the body's line first, so the two do not share a line.
+    if (text !== "" && !text.endsWith("\n")) ctx.stdout.write("\n");
     throw new OauthxError(
       "API_ERROR",
       `${method} ${url.host}${url.pathname} answered HTTP ${response.status}`,

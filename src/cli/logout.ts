@@ -12,7 +12,7 @@ import { type RevocationOutcome, revokeLogin, whereToRevoke } from "../core/revo
 import { DEFAULT_PROFILE, openSession, type Session } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
-import { type TokenEntry, withoutEntry } from "../store/document.ts";
+import { getEntry, type TokenEntry, withoutEntry } from "../store/document.ts";
 import { defineCommand } from "./command.ts";
 
 export const command = defineCommand({
@@ -27,7 +27,15 @@ export const command = defineCommand({
     const profile = flags.profile ?? DEFAULT_PROFILE;
     const session = await openSession(ctx, { profile });
     const entry = session.registry.get(provider);
-    const stored = await session.manager.peek(provider, profile);
+    const stored = getEntry(await session.store.read(), provider, profile);
+    const who = `${entry.definition.name}${profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`}`;
+    if (stored === undefined) {
+      // Already logged out: what was asked is done. A script's `logout` need not check first.
+      if (flags.json)
+        ctx.stdout.write(`${JSON.stringify({ provider, profile, revoked: "skipped", deleted: false })}\n`);
+      ctx.stderr.write(`Not logged in to ${who}: nothing to log out.\n`);
+      return 0;
+    }
 
     const outcome = flags["no-revoke"] ? undefined : await revoke(ctx, session, entry, profile, stored);
     await session.store.update((current) => withoutEntry(current, provider, profile));
@@ -39,7 +47,6 @@ export const command = defineCommand({
         `${JSON.stringify({ provider, profile, revoked: outcome?.kind ?? "skipped", deleted: true, grant_active: outcome === undefined ? null : grantActive })}\n`,
       );
     }
-    const who = `${name}${profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`}`;
     if (outcome?.kind === "revoked") {
       ctx.stderr.write(`Logged out of ${who}: revoked at ${name} and deleted.\n`);
     } else if (outcome === undefined) {

@@ -5,6 +5,7 @@
 
 import * as v from "valibot";
 import { OauthxError } from "../errors.ts";
+import { closest } from "../suggest.ts";
 
 export interface YamlProblem {
   line: number;
@@ -31,19 +32,41 @@ export function validate<TSchema extends v.GenericSchema>(
   const result = v.safeParse(schema, data);
   if (result.success) return result.output;
   const problems = result.issues.map((issue): YamlProblem => {
-    const path = [...basePath, ...(issue.path ?? []).map((item) => item.key as string | number)];
-    return { ...parsed.locate(path), path: path.map(String), message: describe(issue) };
+    const keys = (issue.path ?? []).map((item) => item.key as string | number);
+    const path = [...basePath, ...keys];
+    return { ...parsed.locate(path), path: path.map(String), message: describe(schema, keys, issue) };
   });
   throw configError(file, problems);
 }
 
-function describe(issue: v.BaseIssue<unknown>): string {
-  // Unknown keys in strict objects are the commonest typo: say which key.
-  if (issue.kind === "schema" && issue.type === "strict_object" && issue.path) {
-    return `unknown field (check its spelling against README "Providers")`;
+function describe(schema: v.GenericSchema, keys: (string | number)[], issue: v.BaseIssue<unknown>): string {
+  if (issue.kind === "schema" && issue.received === "undefined") return "is missing (it is required)";
+  // Unknown keys in strict objects are the commonest typo: say which key it might have meant.
+  if (issue.kind === "schema" && issue.type === "strict_object" && keys.length > 0) {
+    const guess = closest(String(keys.at(-1)), knownFields(schema, keys.slice(0, -1)));
+    return `unknown field${guess ? `; did you mean ${guess}?` : ""} (fields: docs/providers.md)`;
   }
-  if (issue.kind === "schema" && issue.received === "undefined") return "is required";
   return issue.message;
+}
+
+/** The field names an object schema allows at `path` (through optional, pipe and record wrappers). */
+function knownFields(schema: v.GenericSchema, path: (string | number)[]): string[] {
+  let current: unknown = schema;
+  for (const key of [...path, undefined]) {
+    // Unwrap until an object or a record is reached.
+    for (;;) {
+      const node = current as { wrapped?: unknown; pipe?: unknown[]; type?: string };
+      if (node.wrapped !== undefined) current = node.wrapped;
+      else if (node.type !== undefined && Array.isArray(node.pipe) && node.pipe[0] !== current)
+        current = node.pipe[0];
+      else break;
+    }
+    const node = current as { entries?: Record<string, unknown>; value?: unknown };
+    if (key === undefined) return Object.keys(node.entries ?? {});
+    current = node.entries ? node.entries[key] : node.value;
+    if (current === undefined) return [];
+  }
+  return [];
 }
 
 export function configError(file: string, problems: YamlProblem[]): OauthxError {

@@ -118,6 +118,10 @@ export function parseDocument(json: string, storePath: string): StoreDocument {
       { remedy: "upgrade oauthx" },
     );
   }
+  // Valid JSON, but not a store document at all (some other age-encrypted file put in its place).
+  if (typeof value !== "object" || value === null || Array.isArray(value) || version === undefined) {
+    throw corrupt(storePath, "is not an oauthx store (it decrypts, but holds no store document)");
+  }
   const problem = findDocumentProblem(value);
   if (problem !== undefined) throw corrupt(storePath, `has an invalid value at ${problem}`);
   return value as StoreDocument;
