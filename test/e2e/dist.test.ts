@@ -3,6 +3,9 @@
 //
 // beforeAll runs `npm run dist` once: the @oven/bun-* runtimes come from the npm registry the
 // first time (from node_modules/.cache/oauthx-dist after that), then six compiles of ~1 s each.
+//
+// The npm package (`npm run build:npm`): its bundles run on Node, its declarations type-check in a
+// consumer, and its tarball installs alone, with no warning, on the oldest Node `engines` allows.
 
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -19,11 +22,14 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
+import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
-import { ROOT, run } from "../support/run-node.ts";
+import { type AuthServer, startAuthServer } from "../support/auth-server.ts";
+import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
+import { type Ran, ROOT, run } from "../support/run-node.ts";
 
 const RELEASE = join(ROOT, "dist/release");
 const VERSION = packageJson.version;
@@ -209,6 +215,60 @@ describe("npm run dist", () => {
   });
 });
 
+/**
+ * A user's Node and npm: the machine's own (Node 20 on these machines, the oldest `engines.node`
+ * allows), else the project's. Its npm is the one beside it; npm and npx run on the first `node` on
+ * PATH, so machineEnv() puts that directory first.
+ */
+const MACHINE_NODE = (() => {
+  const path = ["/usr/bin/node", "/usr/local/bin/node", join(ROOT, "node_modules/.bin/node")].find(
+    existsSync,
+  )!;
+  return { path, version: spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim() };
+})();
+
+/**
+ * A user's shell on the machine's Node. Without the npm_* variables vitest inherits from `npm run`
+ * or `npx`: they would configure the npm started here as if it ran inside this repository.
+ */
+function machineEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
+  return { ...env, ...extra, PATH: [dirname(MACHINE_NODE.path), process.env.PATH].join(delimiter) };
+}
+
+// This machine's ~/.npmrc sets `nodedir` (a node-gyp setting, not one of npm's). Since 11.2, npm warns
+// about every config key it does not know, `Unknown user config "…"` (npm/cli#8153), and some npm
+// 11 releases count nodedir among them (11.19 exempts it). That line is about the machine's npm
+// configuration, not about this package, so it is the one warning the install test lets through.
+const MACHINE_NPMRC_WARNING =
+  /^npm warn Unknown user config "nodedir"\. This will stop working in the next major version of npm\.( See `npm help npmrc` for supported config options\.)?$/;
+
+/** npm's warning lines in its stderr, except the one about the machine's ~/.npmrc. */
+function npmWarnings(stderr: string): string[] {
+  return stderr.split(/\r?\n/).filter((line) => /\bwarn/i.test(line) && !MACHINE_NPMRC_WARNING.test(line));
+}
+
+/** Every package under a node_modules directory, nested ones included (`a/node_modules/b`). */
+function packagesUnder(directory: string, prefix = ""): string[] {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory)
+    .filter((entry) => !entry.startsWith(".")) // .bin, .package-lock.json
+    .flatMap((entry) =>
+      entry.startsWith("@") ? readdirSync(join(directory, entry)).map((name) => `${entry}/${name}`) : [entry],
+    )
+    .flatMap((name) => [
+      `${prefix}${name}`,
+      ...packagesUnder(join(directory, name, "node_modules"), `${prefix}${name}/node_modules/`),
+    ]);
+}
+
+/** The module specifiers a bundle or declaration file imports (static, dynamic, require, `import("…")` types). */
+function importedSpecifiers(text: string): string[] {
+  const specifier =
+    /^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']|\bimport\(\s*["']([^"']+)["']\s*\)|\b(?:__)?require\(\s*["']([^"']+)["']\s*\)/gm;
+  return [...new Set([...text.matchAll(specifier)].map((match) => match[1] ?? match[2] ?? match[3] ?? ""))];
+}
+
 describe("npm run build:npm: the npm package's bin, bundled for Node", () => {
   const bundle = join(ROOT, "dist/npm/oauthx.js");
   // The project's Node (24) and the machine's own, when it has another (Node 20 on these machines).
@@ -216,10 +276,28 @@ describe("npm run build:npm: the npm package's bin, bundled for Node", () => {
     existsSync,
   );
 
+  // The package as the registry would hold it: `npm pack` of the fresh build.
+  let packDirectory = "";
+  let tarball = "";
+
   beforeAll(() => {
+    packDirectory = mkdtempSync(join(tmpdir(), "oauthx-pack-"));
     const result = spawnSync("npm", ["run", "build:npm", "--silent"], { cwd: ROOT, encoding: "utf8" });
     if (result.status !== 0) throw new Error(`npm run build:npm failed:\n${result.stdout}${result.stderr}`);
+    const pack = spawnSync(
+      "npm",
+      ["pack", "--ignore-scripts", "--silent", "--pack-destination", packDirectory],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+      },
+    );
+    if (pack.status !== 0) throw new Error(`npm pack failed:\n${pack.stderr}`);
+    tarball = join(packDirectory, pack.stdout.trim());
   }, 120_000);
+  afterAll(() => {
+    if (packDirectory) rmSync(packDirectory, { recursive: true, force: true });
+  });
 
   it("starts with a node shebang and is executable", () => {
     expect(readFileSync(bundle, "utf8").split("\n", 1)[0]).toBe("#!/usr/bin/env node");
@@ -242,23 +320,12 @@ describe("npm run build:npm: the npm package's bin, bundled for Node", () => {
   });
 
   it("ships declarations: a TypeScript consumer of the packed package type-checks, a misuse does not", () => {
-    // The package as npm would install it: `npm pack`, unpacked into a project's node_modules.
+    // The packed package, unpacked into a project's node_modules, with nothing beside it.
     const project = mkdtempSync(join(tmpdir(), "oauthx-types-"));
     try {
-      const pack = spawnSync("npm", ["pack", "--ignore-scripts", "--silent", "--pack-destination", project], {
-        cwd: ROOT,
-        encoding: "utf8",
-      });
-      expect(pack.status, pack.stderr).toBe(0);
       const installed = join(project, "node_modules/oauthx");
       mkdirSync(installed, { recursive: true });
-      const untar = spawnSync("tar", [
-        "-xzf",
-        join(project, pack.stdout.trim()),
-        "-C",
-        installed,
-        "--strip-components=1",
-      ]);
+      const untar = spawnSync("tar", ["-xzf", tarball, "-C", installed, "--strip-components=1"]);
       expect(untar.status).toBe(0);
       writeFileSync(
         join(project, "tsconfig.json"),
@@ -317,5 +384,131 @@ describe("npm run build:npm: the npm package's bin, bundled for Node", () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  describe(`installed from its tarball into an empty project by npm on Node ${MACHINE_NODE.version}`, () => {
+    let project = "";
+    let install: Ran;
+
+    beforeAll(async () => {
+      project = mkdtempSync(join(tmpdir(), "oauthx-install-"));
+      // Only a package.json: it makes this directory npm's project root (npm looks upwards otherwise).
+      writeFileSync(
+        join(project, "package.json"),
+        JSON.stringify({ name: "oauthx-consumer", private: true }),
+      );
+      install = await run("npm", ["install", tarball, "--no-audit", "--no-fund"], {
+        cwd: project,
+        env: machineEnv(),
+        timeoutMs: 120_000,
+      });
+    }, 150_000);
+    afterAll(() => {
+      if (project) rmSync(project, { recursive: true, force: true });
+    });
+
+    it("npm adds exactly one package, oauthx, and prints no warning", () => {
+      expect(install.code, install.stderr).toBe(0);
+      // Soft: a failure shows both what npm said and what it installed.
+      expect.soft(npmWarnings(install.stderr), install.stderr).toEqual([]);
+      expect.soft(install.stdout).toMatch(/\badded 1 package\b/);
+      expect.soft(packagesUnder(join(project, "node_modules"))).toEqual(["oauthx"]);
+    });
+
+    it("its files import only Node's built-in modules and each other", () => {
+      const installed = join(project, "node_modules/oauthx");
+      const files = readdirSync(installed, { recursive: true, encoding: "utf8" }).filter((file) =>
+        /\.(js|d\.ts)$/.test(file),
+      );
+      expect(files).toEqual(
+        expect.arrayContaining(["dist/npm/oauthx.js", "dist/npm/sdk.js", "dist/npm/sdk.d.ts"]),
+      );
+      for (const file of files) {
+        const text = readFileSync(join(installed, file), "utf8");
+        const outside = importedSpecifiers(text).filter((specifier) =>
+          file.endsWith(".d.ts")
+            ? !(
+                specifier.startsWith("./") &&
+                existsSync(join(installed, dirname(file), specifier.replace(/\.js$/, ".d.ts")))
+              )
+            : !isBuiltin(specifier),
+        );
+        expect(outside, file).toEqual([]);
+        // `/// <reference types="node" />` would need @types/node in the consumer's project.
+        expect(text, file).not.toMatch(/^\/\/\/\s*<reference\s+types=/m);
+      }
+    });
+
+    it("npx oauthx --version runs the installed bin on that Node", async () => {
+      // --yes=false: the installed bin or nothing, never a package of that name from the registry.
+      const version = await run("npx", ["--yes=false", "oauthx", "--version"], {
+        cwd: project,
+        env: machineEnv(),
+      });
+      expect(version.code, version.stderr).toBe(0);
+      // `oauthx 0.1.0` then `node 20.20.2; linux-x64; source`: the Node that ran it.
+      const [name, runtime] = version.stdout.split("\n");
+      expect(name).toBe(`oauthx ${VERSION}`);
+      expect(runtime?.split("; ")[0]).toBe(`node ${MACHINE_NODE.version.slice(1)}`);
+    });
+
+    it('a program importing { TokenManager, OauthxError } from "oauthx" gets and refreshes a token on that Node', async () => {
+      let server: AuthServer | undefined;
+      let cli: CliHarness | undefined;
+      try {
+        server = await startAuthServer({ accessTokenTtl: 600 });
+        // OAUTHX_HOME with a providers.yaml naming the test server `local`, and a bot for $BROWSER.
+        cli = cliHarness(server);
+        const env = machineEnv(cli.env);
+        const oauthx = (args: string[]) =>
+          run("npx", ["--yes=false", "oauthx", ...args], { cwd: project, env });
+        const login = await oauthx(["login", "local", "--timeout", "30s"]);
+        expect(login.code, login.stderr).toBe(0);
+        const printed = await oauthx(["token", "local"]);
+        expect(printed.code, printed.stderr).toBe(0);
+
+        writeFileSync(
+          join(project, "consumer.mjs"),
+          [
+            'import { OauthxError, TokenManager } from "oauthx";',
+            "const home = process.argv[2];",
+            'const local = new TokenManager({ provider: "local", home, env: {} });',
+            "const stored = await local.getToken();",
+            "const refreshed = await local.getToken({ force: true });",
+            'const me = await local.fetch("/me");',
+            'const missing = await new TokenManager({ provider: "local", profile: "nobody", home, env: {} })',
+            "  .getToken()",
+            "  .catch((error) => error);",
+            "console.log(JSON.stringify({",
+            "  node: process.version,",
+            "  stored,",
+            "  refreshed,",
+            "  me: { status: me.status, sub: (await me.json()).sub },",
+            "  missing: missing instanceof OauthxError ? missing.code : String(missing),",
+            "}));",
+          ].join("\n"),
+        );
+        const before = server.counters.refreshRequests;
+        const consumer = await run(MACHINE_NODE.path, ["consumer.mjs", cli.home], {
+          cwd: project,
+          env: { PATH: process.env.PATH, HOME: project },
+        });
+        expect(consumer.code, consumer.stderr).toBe(0);
+        const result = JSON.parse(consumer.stdout);
+        expect(result.node).toBe(MACHINE_NODE.version);
+        expect(result.stored).toBe(printed.stdout.trim());
+        expect(result.refreshed).not.toBe(result.stored);
+        expect(server.counters.refreshRequests).toBe(before + 1);
+        expect(result.me).toEqual({ status: 200, sub: "alice" });
+        expect(result.missing).toBe("AUTH_REQUIRED");
+        // The library kept the refreshed (rotated) tokens in the store the CLI reads.
+        const after = await oauthx(["token", "local"]);
+        expect(after.code, after.stderr).toBe(0);
+        expect(after.stdout.trim()).toBe(result.refreshed);
+      } finally {
+        cli?.cleanup();
+        await server?.close();
+      }
+    }, 60_000);
   });
 });
