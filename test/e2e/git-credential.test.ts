@@ -160,7 +160,9 @@ describe("oauthx git-credential", () => {
     await gitOk(["-C", work, "add", "CHANGES"]);
     await gitOk(["-C", work, "commit", "-q", "-m", "second"]);
     await gitOk(["-C", work, "push", "-q", "origin", "main"], helper("local"), shortCli.home);
-    expect(shortServer.counters.refreshRequests).toBe(refreshes + 1);
+    // At least one: on a slow machine a second `get` in the same push may find the new token
+    // past half its 5 s life and refresh again.
+    expect(shortServer.counters.refreshRequests).toBeGreaterThan(refreshes);
     const pushed = git.requests.slice(before);
     expect(pushed.some((entry) => entry.path.endsWith("/git-receive-pack") && entry.status === 200)).toBe(
       true,
