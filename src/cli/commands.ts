@@ -50,6 +50,16 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./logout.ts")).command,
   },
   {
+    name: "git-credential",
+    summary: "git's credential helper: fresh tokens for git over HTTPS",
+    load: async () => (await import("./git-credential.ts")).command,
+  },
+  {
+    name: "kube-credential",
+    summary: "kubectl's exec credential plugin: a fresh token for a cluster",
+    load: async () => (await import("./kube-credential.ts")).command,
+  },
+  {
     name: "doctor",
     summary: "Check the setup: files, identity, store, logins, clock, browser",
     load: async () => (await import("./doctor.ts")).command,

@@ -47,6 +47,18 @@ const scope = v.pipe(
 
 const envName = v.pipe(v.string(), v.regex(/^[A-Z_][A-Z0-9_]*$/, "must be an environment variable name"));
 
+/**
+ * A host as git names it in the credential protocol: `name` or `name:port`, lower-case, no scheme
+ * or path; placeholders allowed (`{host}`).
+ */
+const gitHost = v.pipe(
+  v.string(),
+  v.check((value) => {
+    const filled = value.replace(TEMPLATE, "x");
+    return URL.canParse(`https://${filled}/`) && new URL(`https://${filled}/`).host === filled;
+  }, "must be a host name, with a port if not 443 (git's `host`), in lower case"),
+);
+
 const headerMap = v.record(
   v.pipe(v.string(), v.regex(/^[A-Za-z0-9-]+$/, "must be a header name")),
   v.string(),
@@ -227,6 +239,23 @@ export const providerSchema = v.strictObject({
   headers: v.optional(headerMap, {}),
   /** Environment variables `exec` sets to the access token, in the order tools read them. */
   env: v.optional(v.array(envName), []),
+
+  /**
+   * The hosts whose git-over-HTTPS logins this provider's token opens (`oauthx git-credential`):
+   * git's `host`, with a port when not the default, may hold `{var}` placeholders filled from the
+   * login's template vars (a GitHub Enterprise or self-managed GitLab host). The credential helper
+   * answers only for these hosts, so a token never goes to a host git was sent to by a stray URL
+   * (a submodule's, say). Empty: the provider serves no git host.
+   */
+  git_hosts: v.optional(v.array(gitHost), []),
+  /**
+   * The user name git sends with the token as password (HTTP Basic): whatever the server expects
+   * of an OAuth token (GitHub `x-access-token`, Bitbucket `x-token-auth`); default `oauth2`.
+   */
+  git_username: v.optional(
+    v.pipe(v.string(), v.regex(/^[\x21-\x39\x3B-\x7E]+$/, "must be a user name without spaces or ':'")),
+    "oauth2",
+  ),
 });
 
 export type ProviderInput = v.InferInput<typeof providerSchema>;

@@ -96,6 +96,16 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
       expect(await complete(["oauthx", "help", "to"])).toEqual(["token"]);
     });
 
+    it("completes the git and kubectl integrations: commands, providers, git's actions", async () => {
+      expect(await complete(["oauthx", "git"])).toEqual(["git-credential"]);
+      expect(await complete(["oauthx", "ku"])).toEqual(["kube-credential"]);
+      expect(await complete(["oauthx", "git-credential", "gi"])).toEqual(
+        BUILTIN.filter((id) => id.startsWith("gi")),
+      );
+      expect(await complete(["oauthx", "git-credential", "gitlab", ""])).toEqual(["get", "store", "erase"]);
+      expect(await complete(["oauthx", "kube-credential", "oi"])).toEqual(["oidc"]);
+    });
+
     it("skips flag values when counting positionals, and completes no value for them", async () => {
       expect(await complete(["oauthx", "token", "--profile", ""])).toEqual([]);
       expect(await complete(["oauthx", "token", "--profile", "work", "gi"])).toEqual(
@@ -219,6 +229,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
       );
       expect(await complete("oauthx token --pro")).toEqual(["--profile"]);
       expect(await complete("oauthx completion ")).toEqual(["bash", "fish", "zsh"]);
+      expect(await complete("oauthx kube-")).toEqual(["kube-credential"]);
       expect(await complete("oauthx token ac", userHome)).toEqual(["acme"]);
     });
   });

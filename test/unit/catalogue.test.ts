@@ -124,6 +124,13 @@ describe("the built-in catalogue", () => {
     },
   );
 
+  it.each(entries)("%s: git_hosts placeholders are declared in template_vars", (_id, provider) => {
+    for (const host of provider.git_hosts) {
+      for (const name of templateNames(host))
+        expect(Object.keys(provider.template_vars), host).toContain(name);
+    }
+  });
+
   it("only the issuer may be a whole-URL placeholder, and only for the generic oidc entry", () => {
     for (const [id, provider] of entries) {
       for (const [name, value] of endpoints(provider)) {
@@ -311,6 +318,20 @@ describe("provider quirks are fields", () => {
     expect(jobber.scopes).toEqual([]);
   });
 
+  it("git: each forge's hosts and the user name its git server takes with an OAuth token", () => {
+    const git = (id: string) => ({ hosts: providers[id]?.git_hosts, username: providers[id]?.git_username });
+    expect(git("github")).toEqual({ hosts: ["github.com"], username: "x-access-token" });
+    expect(git("github-enterprise")).toEqual({ hosts: ["{host}"], username: "x-access-token" });
+    expect(git("gitlab")).toEqual({ hosts: ["{host}"], username: "oauth2" });
+    expect(git("bitbucket")).toEqual({ hosts: ["bitbucket.org"], username: "x-token-auth" });
+    // Everyone else serves no git host until the user's providers file names some.
+    for (const [id, provider] of entries) {
+      if (["github", "github-enterprise", "gitlab", "bitbucket"].includes(id)) continue;
+      expect(provider.git_hosts, id).toEqual([]);
+      expect(provider.git_username, id).toBe("oauth2");
+    }
+  });
+
   it("new fields default to the old behaviour everywhere else", () => {
     for (const [id, provider] of entries) {
       if (id !== "slack") expect(provider.scope_param, id).toBe("scope");
@@ -328,6 +349,10 @@ describe("schema affordances used by the catalogue", () => {
   it("fills defaults for the new optional fields", () => {
     const { providers: parsed } = loadCatalogue(one("    token_endpoint: https://acme.example/token\n"));
     const acme = parsed.acme!;
+    expect(acme.git_hosts).toEqual([]);
+    expect(acme.git_username).toBe("oauth2");
+    const forge = loadCatalogue(one('    git_hosts: ["git.acme.example:8443", "{host}"]\n')).providers.acme!;
+    expect(forge.git_hosts).toEqual(["git.acme.example:8443", "{host}"]);
     expect(acme.scope_param).toBe("scope");
     expect(acme.authorization_response).toEqual({ deny_returns_no_params: false });
     expect(acme.token_response).toEqual({
@@ -355,6 +380,18 @@ describe("schema affordances used by the catalogue", () => {
       /field token_response\.default_expires_in/,
     );
     expect(() => loadCatalogue(one("    scope_param: User-Scope\n"))).toThrow(/field scope_param/);
+    for (const host of [
+      "https://git.acme.example",
+      "Git.Acme.example",
+      "git.acme.example:443",
+      "acme.example/git",
+      "user@acme.example",
+    ]) {
+      expect(() => loadCatalogue(one(`    git_hosts: ["${host}"]\n`)), host).toThrow(
+        /field git_hosts\.0: must be a host name/,
+      );
+    }
+    expect(() => loadCatalogue(one('    git_username: "a:b"\n'))).toThrow(/field git_username/);
     expect(() => loadCatalogue(one("    authorization_response:\n      denied: true\n"))).toThrow(
       /field authorization_response\.denied: unknown field/,
     );

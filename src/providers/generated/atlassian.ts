@@ -67,4 +67,6 @@ export const atlassian = {
   revoke_access_url: "https://id.atlassian.com/manage-profile/apps",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

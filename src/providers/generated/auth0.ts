@@ -64,4 +64,6 @@ export const auth0 = {
   revocation_ends: "client_authorization",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

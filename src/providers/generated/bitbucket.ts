@@ -59,4 +59,8 @@ export const bitbucket = {
   revocation_ends: "grant",
   headers: {},
   env: [],
+  git_hosts: [
+    "bitbucket.org",
+  ],
+  git_username: "x-token-auth",
 } as const satisfies BuiltinProvider;

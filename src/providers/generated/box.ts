@@ -60,4 +60,6 @@ export const box = {
   revocation_ends: "grant",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

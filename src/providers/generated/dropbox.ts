@@ -64,4 +64,6 @@ export const dropbox = {
   env: [
     "DBX_OAUTH_TOKEN",
   ],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -76,4 +76,8 @@ export const githubEnterprise = {
     "GH_ENTERPRISE_TOKEN",
     "GITHUB_ENTERPRISE_TOKEN",
   ],
+  git_hosts: [
+    "{host}",
+  ],
+  git_username: "x-access-token",
 } as const satisfies BuiltinProvider;

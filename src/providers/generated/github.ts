@@ -73,4 +73,8 @@ export const github = {
     "GH_TOKEN",
     "GITHUB_TOKEN",
   ],
+  git_hosts: [
+    "github.com",
+  ],
+  git_username: "x-access-token",
 } as const satisfies BuiltinProvider;

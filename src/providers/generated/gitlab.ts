@@ -70,4 +70,8 @@ export const gitlab = {
     "GITLAB_TOKEN",
     "GITLAB_ACCESS_TOKEN",
   ],
+  git_hosts: [
+    "{host}",
+  ],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -65,4 +65,6 @@ export const google = {
   env: [
     "GOOGLE_OAUTH_ACCESS_TOKEN",
   ],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

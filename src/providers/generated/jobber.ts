@@ -48,4 +48,6 @@ export const jobber = {
   revocation_ends: "grant",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -65,4 +65,6 @@ export const microsoft = {
   revoke_access_url: "https://account.live.com/consent/Manage",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -60,4 +60,6 @@ export const notion = {
   env: [
     "NOTION_TOKEN",
   ],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -72,4 +72,6 @@ export const okta = {
   revocation_ends: "grant",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

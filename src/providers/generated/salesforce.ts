@@ -77,4 +77,6 @@ export const salesforce = {
     "SF_ACCESS_TOKEN",
     "SFDX_ACCESS_TOKEN",
   ],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -75,4 +75,6 @@ export const slack = {
   env: [
     "SLACK_USER_TOKEN",
   ],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -64,4 +64,6 @@ export const spotify = {
   revoke_access_url: "https://www.spotify.com/account/apps/",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

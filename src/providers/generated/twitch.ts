@@ -62,4 +62,6 @@ export const twitch = {
   revocation_ends: "grant",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -56,4 +56,6 @@ export const zoom = {
   revocation_ends: "grant",
   headers: {},
   env: [],
+  git_hosts: [],
+  git_username: "oauth2",
 } as const satisfies BuiltinProvider;

@@ -1,0 +1,114 @@
+// A stand-in Kubernetes API server for end-to-end tests: HTTPS on 127.0.0.1 with a self-signed
+// certificate made by openssl (kubectl sends exec plugin credentials over TLS only), answering
+// `GET /api/v1/namespaces/default/pods` and `/version` for a bearer token the test's
+// authorization server accepts, and 401 with a Kubernetes Status otherwise. Every test that starts
+// one must `await server.close()`.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface KubeApiServer {
+  /** `https://127.0.0.1:<port>` */
+  url: string;
+  /** The server certificate (PEM), for the kubeconfig's certificate-authority-data. */
+  certificate: string;
+  /** Every request's path, bearer token (if any) and the status it got. */
+  requests: { path: string; bearer?: string; status: number }[];
+  close(): Promise<void>;
+}
+
+/** A key and self-signed certificate for 127.0.0.1 (an IP subjectAltName: Go checks it, not CN). */
+export function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), "oauthx-tls-"));
+  try {
+    const result = spawnSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "key.pem"),
+        "-out",
+        join(dir, "cert.pem"),
+      ],
+      { encoding: "utf8" },
+    );
+    if (result.error || result.status !== 0) {
+      throw new Error(`openssl could not make a test certificate: ${result.error?.message ?? result.stderr}`);
+    }
+    return {
+      key: readFileSync(join(dir, "key.pem"), "utf8"),
+      cert: readFileSync(join(dir, "cert.pem"), "utf8"),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function startKubeApiServer(options: {
+  accepts(token: string): Promise<boolean>;
+}): Promise<KubeApiServer> {
+  const { key, cert } = selfSignedCertificate();
+  const requests: KubeApiServer["requests"] = [];
+  const server = createServer({ key, cert }, (request, response) => {
+    const path = new URL(request.url ?? "/", "https://127.0.0.1").pathname;
+    const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
+    const record: KubeApiServer["requests"][number] = { path, status: 0, ...(bearer ? { bearer } : {}) };
+    requests.push(record);
+    const reply = (status: number, body: unknown) => {
+      record.status = status;
+      response.writeHead(status, { "Content-Type": "application/json" });
+      response.end(JSON.stringify(body));
+    };
+    void (async () => {
+      if (bearer === undefined || !(await options.accepts(bearer))) {
+        reply(401, {
+          kind: "Status",
+          apiVersion: "v1",
+          status: "Failure",
+          reason: "Unauthorized",
+          code: 401,
+        });
+      } else if (path === "/api/v1/namespaces/default/pods") {
+        reply(200, { kind: "PodList", apiVersion: "v1", metadata: { resourceVersion: "1" }, items: [] });
+      } else if (path === "/version") {
+        reply(200, { major: "1", minor: "32", gitVersion: "v1.32.0" });
+      } else {
+        reply(404, { kind: "Status", apiVersion: "v1", status: "Failure", reason: "NotFound", code: 404 });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    certificate: cert,
+    requests,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
