@@ -16,7 +16,9 @@ import { dirname, join, posix } from "node:path";
 import process from "node:process";
 
 export const ROOT = join(import.meta.dirname, "..");
-export const BUN = join(ROOT, "node_modules/.bin/bun");
+// The executable itself, not node_modules/.bin/bun: on Windows that is a shell shim, which spawn()
+// cannot run. Bun's postinstall puts the platform's binary at bin/bun.exe on every OS.
+export const BUN = join(ROOT, "node_modules/bun/bin/bun.exe");
 export const ENTRY = join(ROOT, "src/main.ts");
 export const SDK_ENTRY = join(ROOT, "src/sdk.ts");
 

@@ -1,6 +1,6 @@
 // `npm run dist`: every release binary in dist/release/, plus SHA256SUMS (`sha256sum -c` format).
 //
-//   node scripts/dist.ts [target ...] [--deno]
+//   node scripts/dist.ts [target ...] [--deno] [--bytecode]
 //
 // Targets: linux-x64, linux-arm64, darwin-x64, darwin-arm64, windows-x64, linux-x64-musl (all by
 // default). Names: oauthx-<version>-<target>[.exe]. `--deno` adds `deno compile` binaries named
@@ -24,6 +24,9 @@
 // qemu-aarch64. So: --bytecode when the target has the host's OS and libc, without it otherwise
 // (those binaries start in ~50 ms instead of ~15 ms), and if Bun refuses --bytecode for a target
 // the build is retried without it. Each target's choice is printed and kept in the summary.
+// `--bytecode` is for a build on the target's own machine, as the release workflow makes them (one
+// runner per target): every named target must be this machine's OS, CPU and libc, and gets
+// --bytecode with no fallback, so a release binary never silently starts at the slower speed.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -113,7 +116,8 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
-const USAGE = "node scripts/dist.ts [target ...] [--deno]";
+const USAGE = "node scripts/dist.ts [target ...] [--deno] [--bytecode]";
+const FLAGS = ["--deno", "--bytecode"];
 export const RELEASE_DIR = join(ROOT, "dist/release");
 const CACHE_DIR = join(ROOT, "node_modules/.cache/oauthx-dist");
 
@@ -126,22 +130,27 @@ function readJson(path: string): { version: string } {
   return JSON.parse(readFileSync(path, "utf8"));
 }
 
-function hostTarget(): { os: string; libc: string | undefined } {
+function hostTarget(): { os: string; arch: string; libc: string | undefined } {
   const os = process.platform === "win32" ? "windows" : process.platform;
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)
     ?.header;
   const libc = os === "linux" && !header?.glibcVersionRuntime ? "musl" : undefined;
-  return { os, libc };
+  return { os, arch: process.arch, libc };
+}
+
+/** A target built here would be native: Bun's bytecode made by the target's own Bun. */
+function isHost(target: Target, host: ReturnType<typeof hostTarget>): boolean {
+  return target.os === host.os && target.arch === host.arch && target.libc === host.libc;
 }
 
 function run(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; capture?: boolean } = {},
+  options: { env?: NodeJS.ProcessEnv; capture?: boolean; cwd?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -203,8 +212,10 @@ async function runtimes(targets: readonly Target[], bunVersion: string): Promise
       const dir = cacheDir(target);
       const unpacked = join(staging, target.id);
       mkdirSync(unpacked);
-      const tar = await run("tar", ["-xzf", join(staging, tarball.filename), "-C", unpacked], {
+      // Relative names: GNU tar (first on PATH in Git Bash on Windows) reads `C:\...` as host:path.
+      const tar = await run("tar", ["-xzf", tarball.filename, "-C", target.id], {
         capture: true,
+        cwd: staging,
       });
       if (tar.code !== 0) throw new Error(`tar could not unpack ${tarball.filename}:\n${tar.stderr}`);
       const manifest = readJson(join(unpacked, "package/package.json"));
@@ -237,7 +248,7 @@ async function buildBun(
   target: Target,
   runtime: string,
   outfile: string,
-  bytecode: boolean,
+  bytecode: "yes" | "required" | "no",
 ): Promise<boolean> {
   // Any download attempt by Bun goes to a closed port: the build is offline or it fails.
   const env = {
@@ -246,18 +257,19 @@ async function buildBun(
     NPM_CONFIG_REGISTRY: "http://127.0.0.1:9/",
   };
   const extra = [`--target=${target.bun}`, `--compile-executable-path=${runtime}`];
-  const result = await run(BUN, compileArgs(outfile, { bytecode, extra }), { env, capture: true });
-  if (result.code === 0 && existsSync(outfile)) return bytecode;
-  if (bytecode) {
+  const args = compileArgs(outfile, { bytecode: bytecode !== "no", extra });
+  const result = await run(BUN, args, { env, capture: true });
+  if (result.code === 0 && existsSync(outfile)) return bytecode !== "no";
+  if (bytecode === "yes") {
     process.stderr.write(
       `dist: ${target.id}: bun refused --bytecode (${result.stderr.trim().split("\n").pop()}); building without it\n`,
     );
-    return buildBun(target, runtime, outfile, false);
+    return buildBun(target, runtime, outfile, "no");
   }
   throw new Error(`bun build for ${target.id} failed:\n${result.stdout}${result.stderr}`);
 }
 
-export async function dist(ids: string[], options: { deno: boolean }): Promise<Built[]> {
+export async function dist(ids: string[], options: { deno: boolean; bytecode?: boolean }): Promise<Built[]> {
   const unknown = ids.filter((id) => !TARGETS.some((target) => target.id === id));
   if (unknown.length > 0) {
     throw new Error(`unknown target ${unknown.join(", ")}; known: ${TARGETS.map((t) => t.id).join(", ")}`);
@@ -266,6 +278,15 @@ export async function dist(ids: string[], options: { deno: boolean }): Promise<B
   const version = readJson(join(ROOT, "package.json")).version;
   const bunVersion = readJson(join(ROOT, "node_modules/bun/package.json")).version;
   const host = hostTarget();
+  if (options.bytecode) {
+    const foreign = targets.filter((target) => !isHost(target, host)).map((target) => target.id);
+    if (foreign.length > 0) {
+      const here = TARGETS.find((target) => isHost(target, host))?.id ?? `${host.os}-${host.arch}`;
+      throw new Error(
+        `--bytecode builds only this machine's own target (${here}), not ${foreign.join(", ")}: build each on its own OS, CPU and libc`,
+      );
+    }
+  }
 
   const executables = await runtimes(targets, bunVersion);
   rmSync(RELEASE_DIR, { recursive: true, force: true });
@@ -276,14 +297,16 @@ export async function dist(ids: string[], options: { deno: boolean }): Promise<B
     const file = artifactName(version, target);
     const native = target.os === host.os && target.libc === host.libc;
     const started = performance.now();
-    const bytecode = await buildBun(target, executables.get(target.id)!, join(RELEASE_DIR, file), native);
+    const wanted = options.bytecode ? "required" : native ? "yes" : "no";
+    const bytecode = await buildBun(target, executables.get(target.id)!, join(RELEASE_DIR, file), wanted);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stderr.write(`dist: ${file} (${bytecode ? "bytecode" : "no bytecode"}, ${seconds}s)\n`);
     built.push({ file, target: target.id, runtime: "bun", bytecode });
   }
 
   if (options.deno) {
-    const deno = join(ROOT, "node_modules/.bin/deno");
+    // The executable, not node_modules/.bin/deno (a shell shim on Windows, which spawn() cannot run).
+    const deno = join(ROOT, "node_modules/deno", process.platform === "win32" ? "deno.exe" : "deno");
     for (const target of targets) {
       if (!target.deno) continue;
       const file = artifactName(version, target, "deno");
@@ -316,10 +339,10 @@ if (import.meta.main) {
   const started = performance.now();
   try {
     const flags = argv.filter((arg) => arg.startsWith("-"));
-    if (flags.some((flag) => flag !== "--deno")) throw new Error(`unknown flag; usage: ${USAGE}`);
+    if (flags.some((flag) => !FLAGS.includes(flag))) throw new Error(`unknown flag; usage: ${USAGE}`);
     const built = await dist(
       argv.filter((arg) => !arg.startsWith("-")),
-      { deno: argv.includes("--deno") },
+      { deno: argv.includes("--deno"), bytecode: argv.includes("--bytecode") },
     );
     for (const { file, bytecode } of built) {
       const mib = (statSync(join(RELEASE_DIR, file)).size / 2 ** 20).toFixed(1);

