@@ -103,8 +103,13 @@ interface ParsedArgv {
 /** Matches the words given to the command's declared positionals (command.ts Positional). */
 function positionalValues(declared: readonly Positional[], given: string[]): ParsedArgv["positionals"] {
   const values: ParsedArgv["positionals"] = [];
-  for (const [index, positional] of declared.entries()) {
-    const value = positional.repeat ? given.slice(index) : given[index];
+  // Optional positionals take words only as far as the required ones leave some: in
+  // `[provider] <action>`, one word is the action.
+  let spare = given.length - declared.filter((positional) => !positional.optional).length;
+  let next = 0;
+  for (const positional of declared) {
+    const takes = positional.repeat || !positional.optional || spare-- > 0;
+    const value = positional.repeat ? given.slice(next) : takes ? given[next++] : undefined;
     const absent = value === undefined || (Array.isArray(value) && value.length === 0);
     if (absent && !positional.optional)
       throw new OauthxError("USAGE", `missing argument: <${positional.name}>`);
@@ -118,7 +123,7 @@ function positionalValues(declared: readonly Positional[], given: string[]): Par
     }
     values.push(value);
   }
-  const extra = declared.at(-1)?.repeat ? undefined : given[declared.length];
+  const extra = declared.at(-1)?.repeat ? undefined : given[next];
   if (extra !== undefined) throw new OauthxError("USAGE", `unexpected argument "${extra}"`);
   return values;
 }

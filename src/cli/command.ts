@@ -44,6 +44,7 @@ export interface Positional {
   name: string;
   /** `provider`: a provider id; `words`: one of `words`; `text`: anything. */
   kind: "provider" | "words" | "text";
+  /** For `words`, the only values accepted; for `text`, what the shell suggests. */
   words?: readonly string[];
   optional?: boolean;
   /** The last positional may repeat (`<provider>...`); it is then a list. */

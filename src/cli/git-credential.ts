@@ -15,7 +15,7 @@ import { isOauthxError } from "../errors.ts";
 import { isTerminal } from "../platform/standard-streams.ts";
 import { loadRegistry } from "../providers/registry.ts";
 import { getEntry, withEntry } from "../store/document.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import {
   type CredentialRequest,
   formatCredential,
@@ -29,9 +29,12 @@ import { findGitLogin, type GitLogin } from "./git-hosts.ts";
  */
 const GIT_MIN_TTL_SECONDS = 5 * 60;
 
-export const command: Command = {
-  args: "[provider] <get|store|erase>",
-  positionals: { min: 1, max: 2 },
+export const command = defineCommand({
+  positionals: [
+    { name: "provider", kind: "provider", optional: true },
+    // gitcredentials(7): a helper ignores operations it does not know, so any word is accepted.
+    { name: "get|store|erase", kind: "text", words: ["get", "store", "erase"] },
+  ],
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile (default: the login that serves the host)" },
   },
@@ -44,9 +47,8 @@ export const command: Command = {
     "git config --global --add credential.helper '!oauthx git-credential'",
   ],
   async run(ctx, { flags, positionals }) {
-    const action = positionals.at(-1) as string;
-    const provider = positionals.length === 2 ? positionals[0] : undefined;
-    const profile = flags.profile as string | undefined;
+    const [provider, action] = positionals;
+    const { profile } = flags;
     // git writes its request whatever the action; read it all before answering.
     const request = parseCredentialRequest(await ctx.readStdin());
     // gitcredentials(7): a helper ignores the operations it does not support; `store` is one.
@@ -60,7 +62,7 @@ export const command: Command = {
     }
     return await answer(ctx, login);
   },
-};
+});
 
 async function chooseLogin(
   ctx: Context,

@@ -14,12 +14,11 @@ import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
 import { oauthxVar } from "../providers/env-names.ts";
 import type { TokenEntry } from "../store/document.ts";
-import type { Command } from "./command.ts";
+import { defineCommand } from "./command.ts";
 import { execCredential, readExecInfo } from "./exec-credential.ts";
 
-export const command: Command = {
-  args: "<provider>",
-  positionals: { min: 1, max: 1 },
+export const command = defineCommand({
+  positionals: [{ name: "provider", kind: "provider" }],
   flags: {
     profile: { type: "string", value: "NAME", help: "Profile (default: default)" },
   },
@@ -31,8 +30,8 @@ export const command: Command = {
     "kubectl config set-credentials oidc --exec-api-version=client.authentication.k8s.io/v1 --exec-command=oauthx --exec-arg=kube-credential --exec-arg=oidc --exec-interactive-mode=IfAvailable",
   ],
   async run(ctx, { flags, positionals }) {
-    const provider = positionals[0] as string;
-    const profile = (flags.profile as string | undefined) ?? DEFAULT_PROFILE;
+    const [provider] = positionals;
+    const profile = flags.profile ?? DEFAULT_PROFILE;
     const info = readExecInfo(ctx.env);
     let token: TokenEntry;
     try {
@@ -51,7 +50,7 @@ export const command: Command = {
     ctx.stdout.write(execCredential(info.apiVersion, token.access_token, token.expires_at));
     return 0;
   },
-};
+});
 
 async function freshToken(ctx: Context, provider: string, profile: string): Promise<TokenEntry> {
   const session = await openSession(ctx, { provider, profile });

@@ -43,8 +43,7 @@ const SAFE_WORD = /^[A-Za-z0-9._:=+-]+$/;
 export function slotOf(positional: Positional): Slot {
   if (positional.kind === "provider") return { kind: "provider" };
   const words = [...(positional.words ?? [])];
-  if (positional.kind === "words" && words.every((word) => SAFE_WORD.test(word)))
-    return { kind: "words", words };
+  if (words.length > 0 && words.every((word) => SAFE_WORD.test(word))) return { kind: "words", words };
   return { kind: "none" };
 }
 
