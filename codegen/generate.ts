@@ -1,6 +1,6 @@
 // Turns the validated catalogue into TypeScript modules with ts-morph: one module per provider
-// (its data `as const` and a union of its known scopes) and an index with the provider ids and
-// each provider's scopes (BuiltinProviderId, ProviderScope<P>), which the library exports.
+// (its data `as const`), an index of them, and types.ts with the provider ids and each provider's
+// scopes (BuiltinProviderId, ProviderScope<P>), which the library exports.
 // The output depends only on the catalogue, so it is byte-identical on every run and `--check`
 // can compare it with what is committed.
 
@@ -47,13 +47,6 @@ export function generate(catalogue: Catalogue): Map<string, string> {
       moduleSpecifier: "../schema.ts",
       namedImports: ["BuiltinProvider"],
     });
-    const scopes = [...new Set([...provider.scopes, ...provider.scopes_supported])].sort();
-    file.addTypeAlias({
-      isExported: true,
-      name: `${typeName(id)}Scope`,
-      type: unionOf(scopes),
-      docs: [`Scopes known for ${provider.name}: its defaults and documented scopes.`],
-    });
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
@@ -75,13 +68,21 @@ export function generate(catalogue: Catalogue): Map<string, string> {
   for (const id of ids) {
     index.addImportDeclaration({ moduleSpecifier: `./${id}.ts`, namedImports: [constName(id)] });
   }
-  for (const id of ids) {
-    index.addImportDeclaration({
-      isTypeOnly: true,
-      moduleSpecifier: `./${id}.ts`,
-      namedImports: [`${typeName(id)}Scope`],
-    });
-  }
+  index.addImportDeclaration({
+    isTypeOnly: true,
+    moduleSpecifier: "../schema.ts",
+    namedImports: ["BuiltinProvider"],
+  });
+  index.addImportDeclaration({
+    isTypeOnly: true,
+    moduleSpecifier: "./types.ts",
+    namedImports: ["BuiltinProviderId"],
+  });
+  index.addExportDeclaration({
+    isTypeOnly: true,
+    moduleSpecifier: "./types.ts",
+    namedExports: ["BuiltinProviderId", "BuiltinProviderScopes", "ProviderScope"],
+  });
   index.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -96,32 +97,49 @@ export function generate(catalogue: Catalogue): Map<string, string> {
                 quoteKey(id) === constName(id) ? `${constName(id)},` : `${quoteKey(id)}: ${constName(id)},`,
               );
           });
-          writer.write("} as const");
+          // Exactly the ids of types.ts: a missing or extra provider does not compile.
+          writer.write("} as const satisfies Record<BuiltinProviderId, BuiltinProvider>");
         },
       },
     ],
   });
-  index.addTypeAlias({
+  files.set("types.ts", typesModule(project, catalogue, ids));
+  files.set("index.ts", finish(index));
+  return files;
+}
+
+/**
+ * The types the library exports (BuiltinProviderId, ProviderScope<P>), in a module that imports
+ * nothing, so its declaration file is whole on its own in the npm package.
+ */
+function typesModule(project: Project, catalogue: Catalogue, ids: string[]): string {
+  const file = project.createSourceFile("types.ts");
+  file.addTypeAlias({
     isExported: true,
     name: "BuiltinProviderId",
-    type: "keyof typeof builtinProviders",
+    type: unionOf(ids),
     docs: ["The id of every built-in provider: what editors complete for a provider argument."],
   });
-  index.addInterface({
+  file.addInterface({
     isExported: true,
     name: "BuiltinProviderScopes",
     docs: ["Each built-in provider's known scopes (its defaults and documented scopes), by id."],
-    properties: ids.map((id) => ({ name: quoteKey(id), type: `${typeName(id)}Scope` })),
+    properties: ids.map((id) => {
+      const provider = catalogue.providers[id] as ProviderDefinition;
+      return {
+        name: quoteKey(id),
+        type: unionOf([...new Set([...provider.scopes, ...provider.scopes_supported])].sort()),
+      };
+    }),
   });
-  index.addTypeAlias({
+  file.addTypeAlias({
     isExported: true,
     name: "ProviderScope",
     typeParameters: ["P extends string"],
     type: "P extends BuiltinProviderId ? BuiltinProviderScopes[P] : string",
     docs: ["The scopes of provider `P`: a built-in's known scopes, any string for other providers."],
   });
-  files.set("index.ts", finish(index));
-  return files;
+  return finish(file);
 }
 
 /** Formats with the TypeScript formatter and puts the header first: stable, readable output. */

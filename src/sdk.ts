@@ -17,11 +17,11 @@ import { refresherFor } from "./core/refresher.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
 import { OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
-import type { BuiltinProviderId, ProviderScope } from "./providers/generated/index.ts";
+import type { BuiltinProviderId, ProviderScope } from "./providers/generated/types.ts";
 import type { TokenEntry } from "./store/document.ts";
 
 export { type ErrorCode, OauthxError } from "./errors.ts";
-export type { BuiltinProviderId, ProviderScope } from "./providers/generated/index.ts";
+export type { BuiltinProviderId, ProviderScope } from "./providers/generated/types.ts";
 
 /** A provider id: a built-in's (completed by editors), or the id of one in your providers file. */
 export type ProviderId = BuiltinProviderId | (string & {});

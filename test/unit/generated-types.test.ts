@@ -3,14 +3,15 @@
 // type check if the line below it ever compiles).
 
 import { describe, expectTypeOf, it } from "vitest";
-import type { GithubScope } from "../../src/providers/generated/github.ts";
-import type { GitlabScope } from "../../src/providers/generated/gitlab.ts";
 import { builtinProviders } from "../../src/providers/generated/index.ts";
-import type { SlackScope } from "../../src/providers/generated/slack.ts";
-import type { SpotifyScope } from "../../src/providers/generated/spotify.ts";
 import type { BuiltinProvider } from "../../src/providers/schema.ts";
 // What the library exports, as a consumer imports it.
 import { type BuiltinProviderId, type ProviderScope, TokenManager } from "../../src/sdk.ts";
+
+type GithubScope = ProviderScope<"github">;
+type GitlabScope = ProviderScope<"gitlab">;
+type SlackScope = ProviderScope<"slack">;
+type SpotifyScope = ProviderScope<"spotify">;
 
 describe("generated provider types", () => {
   it("scope unions accept known scopes and reject others", () => {
@@ -30,8 +31,22 @@ describe("generated provider types", () => {
   });
 
   it("ProviderScope<P> is a built-in's known scopes, and any string for other providers", () => {
-    expectTypeOf<ProviderScope<"github">>().toEqualTypeOf<GithubScope>();
-    expectTypeOf<ProviderScope<"gitlab">>().toEqualTypeOf<GitlabScope>();
+    expectTypeOf<ProviderScope<"github">>().toEqualTypeOf<
+      | "gist"
+      | "notifications"
+      | "public_repo"
+      | "read:org"
+      | "read:packages"
+      | "read:user"
+      | "repo"
+      | "repo:status"
+      | "user:email"
+      | "workflow"
+      | "write:org"
+      | "write:packages"
+    >();
+    // Jobber's scopes are fixed on the app: none can be asked for.
+    expectTypeOf<ProviderScope<"jobber">>().toBeNever();
     expectTypeOf<ProviderScope<"my-own-idp">>().toEqualTypeOf<string>();
     const repo: ProviderScope<"github"> = "repo";
     // @ts-expect-error "rpo" is not a GitHub scope: the typo does not compile

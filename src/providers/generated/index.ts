@@ -20,27 +20,10 @@ import { slack } from "./slack.ts";
 import { spotify } from "./spotify.ts";
 import { twitch } from "./twitch.ts";
 import { zoom } from "./zoom.ts";
-import type { AtlassianScope } from "./atlassian.ts";
-import type { Auth0Scope } from "./auth0.ts";
-import type { BitbucketScope } from "./bitbucket.ts";
-import type { BoxScope } from "./box.ts";
-import type { DiscordScope } from "./discord.ts";
-import type { DropboxScope } from "./dropbox.ts";
-import type { GithubScope } from "./github.ts";
-import type { GithubEnterpriseScope } from "./github-enterprise.ts";
-import type { GitlabScope } from "./gitlab.ts";
-import type { GoogleScope } from "./google.ts";
-import type { JobberScope } from "./jobber.ts";
-import type { LinearScope } from "./linear.ts";
-import type { MicrosoftScope } from "./microsoft.ts";
-import type { NotionScope } from "./notion.ts";
-import type { OidcScope } from "./oidc.ts";
-import type { OktaScope } from "./okta.ts";
-import type { SalesforceScope } from "./salesforce.ts";
-import type { SlackScope } from "./slack.ts";
-import type { SpotifyScope } from "./spotify.ts";
-import type { TwitchScope } from "./twitch.ts";
-import type { ZoomScope } from "./zoom.ts";
+import type { BuiltinProvider } from "../schema.ts";
+import type { BuiltinProviderId } from "./types.ts";
+
+export type { BuiltinProviderId, BuiltinProviderScopes, ProviderScope } from "./types.ts";
 
 /** Every built-in provider, by id. */
 export const builtinProviders = {
@@ -65,35 +48,4 @@ export const builtinProviders = {
   spotify,
   twitch,
   zoom,
-} as const;
-
-/** The id of every built-in provider: what editors complete for a provider argument. */
-export type BuiltinProviderId = keyof typeof builtinProviders;
-
-/** Each built-in provider's known scopes (its defaults and documented scopes), by id. */
-export interface BuiltinProviderScopes {
-  atlassian: AtlassianScope;
-  auth0: Auth0Scope;
-  bitbucket: BitbucketScope;
-  box: BoxScope;
-  discord: DiscordScope;
-  dropbox: DropboxScope;
-  github: GithubScope;
-  "github-enterprise": GithubEnterpriseScope;
-  gitlab: GitlabScope;
-  google: GoogleScope;
-  jobber: JobberScope;
-  linear: LinearScope;
-  microsoft: MicrosoftScope;
-  notion: NotionScope;
-  oidc: OidcScope;
-  okta: OktaScope;
-  salesforce: SalesforceScope;
-  slack: SlackScope;
-  spotify: SpotifyScope;
-  twitch: TwitchScope;
-  zoom: ZoomScope;
-}
-
-/** The scopes of provider `P`: a built-in's known scopes, any string for other providers. */
-export type ProviderScope<P extends string> = P extends BuiltinProviderId ? BuiltinProviderScopes[P] : string;
+} as const satisfies Record<BuiltinProviderId, BuiltinProvider>;
