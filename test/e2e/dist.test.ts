@@ -27,8 +27,10 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
+import { TARGETS } from "../../scripts/dist.ts";
 import { type AuthServer, startAuthServer } from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
+import { requireFile } from "../support/require-tool.ts";
 import { type Ran, ROOT, run } from "../support/run-node.ts";
 
 const RELEASE = join(ROOT, "dist/release");
@@ -167,24 +169,30 @@ describe("npm run dist", () => {
     });
   });
 
-  const linuxX64 = process.platform === "linux" && process.arch === "x64";
-  it.skipIf(!linuxX64)("the linux-x64 binary runs: --version and providers --json", async () => {
-    const binary = join(RELEASE, name("linux-x64"));
+  /** The release target this machine runs natively (the suite runs on Linux; others are named too). */
+  const here = `${process.platform === "win32" ? "windows" : process.platform}-${process.arch}`;
+  it(`the binary for this machine (${here}) runs: --version and providers --json`, async () => {
+    expect(
+      TARGETS.map((target) => target.id),
+      `no release target for ${here}`,
+    ).toContain(here);
+    const binary = join(RELEASE, name(here));
     const env = { PATH: process.env.PATH, HOME: home, OAUTHX_HOME: home, NO_COLOR: "1" };
     const version = await run(binary, ["--version"], { env });
     expect(version.code, version.stderr).toBe(0);
     expect(version.stdout).toMatch(
-      new RegExp(`^oauthx ${VERSION.replaceAll(".", "\\.")}\nbun [\\d.]+; linux-x64; compiled\n$`),
+      new RegExp(
+        `^oauthx ${VERSION.replaceAll(".", "\\.")}\nbun [\\d.]+; ${process.platform}-${process.arch}; compiled\n$`,
+      ),
     );
     const providers = await run(binary, ["providers", "--json"], { env });
     expect(providers.code, providers.stderr).toBe(0);
     expect(JSON.parse(providers.stdout).length).toBeGreaterThanOrEqual(4);
   });
 
-  const qemu =
-    linuxX64 &&
-    ["/usr/bin/qemu-aarch64", "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1"].every(existsSync);
-  it.skipIf(!qemu)("the linux-arm64 binary (cross-compiled bytecode) runs under qemu-aarch64", async () => {
+  it("the linux-arm64 binary (cross-compiled bytecode) runs under qemu-aarch64", async () => {
+    requireFile("/usr/bin/qemu-aarch64");
+    requireFile("/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1");
     const binary = join(RELEASE, name("linux-arm64"));
     const result = await run("/usr/bin/qemu-aarch64", ["-L", "/usr/aarch64-linux-gnu", binary, "--version"], {
       env: { PATH: process.env.PATH, HOME: home, OAUTHX_HOME: home },

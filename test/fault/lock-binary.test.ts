@@ -22,8 +22,15 @@ import { BIN, run } from "../support/run-node.ts";
 
 /** A new PID namespace with its own /proc, as a container has; killed with its parent. */
 const UNSHARE_PID = ["--user", "--map-root-user", "--pid", "--fork", "--mount-proc", "--kill-child"];
-const canUnsharePid =
-  process.platform === "linux" && spawnSync("unshare", [...UNSHARE_PID, "true"]).status === 0;
+/** Fails the test with the reason when this machine cannot start a process in a new PID namespace. */
+function requireUnsharePid(): void {
+  const probe = spawnSync("unshare", [...UNSHARE_PID, "true"], { encoding: "utf8" });
+  if (probe.status === 0) return;
+  throw new Error(
+    `cannot run \`unshare ${UNSHARE_PID.join(" ")}\` here (${probe.error?.message ?? probe.stderr.trim()}): ` +
+      "this test needs Linux with util-linux and user namespaces (or root)",
+  );
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => Math.floor(Date.now() / 1000);
@@ -190,27 +197,25 @@ describe("the store lock, through dist/oauthx", () => {
     expect(fs.existsSync(join(home, "tokens.age.lock"))).toBe(false);
   });
 
-  it.skipIf(!canUnsharePid)(
-    "a run in another PID namespace (a container) never takes over a live holder's lock",
-    async () => {
-      await seed();
-      const receivedBefore = received;
-      const held = await holder();
-      // The holder's refresh must be waiting at the server before the next answers come at once.
-      for (let waited = 0; received === receivedBefore && waited < 10_000; waited += 10) await sleep(10);
-      delayMs = 0; // a run that wrongly took the lock over would get its token at once
-      const before = issued;
-      const inContainer = await run("unshare", [...UNSHARE_PID, BIN.oauthx, "token", "slow", "--json"], {
-        env: env({ OAUTHX_LOCK_TIMEOUT_MS: "1000" }),
-        timeoutMs: 20_000,
-      });
-      expect(inContainer.code, inContainer.stderr).toBe(8);
-      const { error } = JSON.parse(inContainer.stderr.trim()) as { error: { code: string; message: string } };
-      expect(error.code).toBe("STORE_LOCKED");
-      expect(error.message).toContain(`process ${held.pid} in another PID namespace (container)`);
-      expect(issued).toBe(before);
-      expect(fs.readFileSync(join(home, "tokens.age.lock"), "utf8")).toContain(`"pid":${held.pid}`);
-      await killed(held);
-    },
-  );
+  it("a run in another PID namespace (a container) never takes over a live holder's lock", async () => {
+    requireUnsharePid();
+    await seed();
+    const receivedBefore = received;
+    const held = await holder();
+    // The holder's refresh must be waiting at the server before the next answers come at once.
+    for (let waited = 0; received === receivedBefore && waited < 10_000; waited += 10) await sleep(10);
+    delayMs = 0; // a run that wrongly took the lock over would get its token at once
+    const before = issued;
+    const inContainer = await run("unshare", [...UNSHARE_PID, BIN.oauthx, "token", "slow", "--json"], {
+      env: env({ OAUTHX_LOCK_TIMEOUT_MS: "1000" }),
+      timeoutMs: 20_000,
+    });
+    expect(inContainer.code, inContainer.stderr).toBe(8);
+    const { error } = JSON.parse(inContainer.stderr.trim()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("STORE_LOCKED");
+    expect(error.message).toContain(`process ${held.pid} in another PID namespace (container)`);
+    expect(issued).toBe(before);
+    expect(fs.readFileSync(join(home, "tokens.age.lock"), "utf8")).toContain(`"pid":${held.pid}`);
+    await killed(held);
+  });
 });

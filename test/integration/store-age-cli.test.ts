@@ -4,10 +4,11 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type StoreDocument, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/index.ts";
-import { age, ageKeygen, ageWithTty, haveAge, haveScript } from "../support/store-age-cli.ts";
+import { requireFile } from "../support/require-tool.ts";
+import { age, ageKeygen, ageWithTty, requireAgeCli } from "../support/store-age-cli.ts";
 import { sampleEntry, useTempHome } from "../support/store-temp-home.ts";
 
 const tempHome = useTempHome();
@@ -25,7 +26,9 @@ function freshHome(): string {
   return tempHome().home;
 }
 
-describe.skipIf(!haveAge)("interop with the age CLI", () => {
+describe("interop with the age CLI", () => {
+  beforeAll(requireAgeCli);
+
   it("age -d -i identity.txt tokens.age prints the document oauthx wrote, new and rewritten", async () => {
     const store = openStore({ home: tempHome().home, env: {} });
     const written = await store.update((doc) => withEntry(doc, "github", "default", sampleEntry("a")));
@@ -80,23 +83,21 @@ describe.skipIf(!haveAge)("interop with the age CLI", () => {
     expect(fs.statSync(storePath).mode & 0o777).toBe(0o600);
   });
 
-  it.skipIf(!fs.existsSync(SSH_KEYGEN))(
-    "keeps a recipient of another type (an ssh-ed25519 key)",
-    async () => {
-      const home = freshHome();
-      const recipient = ageKeygen(path.join(home, "identity.txt"));
-      const sshKey = path.join(tempHome().root, "id_ed25519");
-      execFileSync(SSH_KEYGEN, ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", sshKey]);
-      const storePath = path.join(home, "tokens.age");
-      age(["-r", recipient, "-R", `${sshKey}.pub`, "-o", storePath], JSON.stringify(validDocument));
-      fs.chmodSync(storePath, 0o600);
+  it("keeps a recipient of another type (an ssh-ed25519 key)", async () => {
+    requireFile(SSH_KEYGEN);
+    const home = freshHome();
+    const recipient = ageKeygen(path.join(home, "identity.txt"));
+    const sshKey = path.join(tempHome().root, "id_ed25519");
+    execFileSync(SSH_KEYGEN, ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", sshKey]);
+    const storePath = path.join(home, "tokens.age");
+    age(["-r", recipient, "-R", `${sshKey}.pub`, "-o", storePath], JSON.stringify(validDocument));
+    fs.chmodSync(storePath, 0o600);
 
-      const written = await openStore({ home, env: {} }).update((doc) =>
-        withEntry(doc, "github", "second", sampleEntry("second")),
-      );
-      expect(JSON.parse(age(["-d", "-i", sshKey, storePath]))).toEqual(written);
-    },
-  );
+    const written = await openStore({ home, env: {} }).update((doc) =>
+      withEntry(doc, "github", "second", sampleEntry("second")),
+    );
+    expect(JSON.parse(age(["-d", "-i", sshKey, storePath]))).toEqual(written);
+  });
 
   it("reads an armored store (age -a) through OAUTHX_AGE_IDENTITY_FILE", async () => {
     const home = freshHome();
@@ -111,7 +112,7 @@ describe.skipIf(!haveAge)("interop with the age CLI", () => {
     expect(await store.read()).toEqual(validDocument);
   });
 
-  describe.skipIf(!haveScript)("passphrases (age needs a terminal: driven through script(1))", () => {
+  describe("passphrases (age needs a terminal: driven through script(1))", () => {
     const passphrase = "tortoise-lantern-quartz-meadow";
 
     it("age -d decrypts a passphrase store oauthx wrote", async () => {

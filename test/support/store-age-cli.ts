@@ -3,14 +3,17 @@
 // gives it a pseudo-terminal; answers are typed when the prompt appears, not after a guess delay.
 
 import { execFileSync } from "node:child_process";
-import * as fs from "node:fs";
+import { requireFile } from "./require-tool.ts";
 import { spawnOnTerminal } from "./terminal.ts";
 
 export const AGE = "/usr/bin/age";
 export const AGE_KEYGEN = "/usr/bin/age-keygen";
 export const SCRIPT = "/usr/bin/script";
-export const haveAge = fs.existsSync(AGE) && fs.existsSync(AGE_KEYGEN);
-export const haveScript = fs.existsSync(SCRIPT);
+
+/** Fails the calling hook or test unless the age CLI (and script(1) for passphrases) is installed. */
+export function requireAgeCli(): void {
+  for (const file of [AGE, AGE_KEYGEN, SCRIPT]) requireFile(file);
+}
 
 export function age(args: string[], input?: string): string {
   return execFileSync(AGE, args, { encoding: "utf8", input, stdio: ["pipe", "pipe", "pipe"] });

@@ -1,0 +1,30 @@
+// The test suite's setup (scripts/test-setup.ts, `npm test`'s pretest): it knows every program the
+// tests drive, and the Debian package that brings each.
+
+import { describe, expect, it } from "vitest";
+import { missingRequirements, REQUIREMENTS } from "../../scripts/test-setup.ts";
+
+describe("test setup", () => {
+  it("lists what is missing, with its Debian package", () => {
+    expect(missingRequirements(() => true)).toEqual([]);
+    const withoutChromium = missingRequirements((file) => file !== "/usr/bin/chromium");
+    expect(withoutChromium).toEqual([expect.objectContaining({ debian: "chromium" })]);
+    expect(missingRequirements(() => false)).toHaveLength(REQUIREMENTS.length);
+  });
+
+  it("covers every program a test requires by path", async () => {
+    const { readFileSync, readdirSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const required = new Set<string>();
+    const walk = (directory: string): string[] =>
+      readdirSync(directory, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? walk(join(directory, entry.name)) : [join(directory, entry.name)],
+      );
+    for (const file of walk(join(import.meta.dirname, ".."))) {
+      for (const match of readFileSync(file, "utf8").matchAll(/requireFile\("([^"]+)"\)/g))
+        required.add(match[1] as string);
+    }
+    const known = new Set(REQUIREMENTS.flatMap((requirement) => requirement.files));
+    expect([...required].filter((file) => !known.has(file))).toEqual([]);
+  });
+});
