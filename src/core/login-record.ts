@@ -46,6 +46,7 @@ export function loginEntry({ client, tokens, scopes, nowMs, account, clientSecre
     obtained_at: Math.floor(nowMs / 1000),
     ...(account.label ? { account: account.label } : {}),
     ...(account.claims ? { id_token_claims: account.claims } : {}),
+    ...(tokens.id_token ? { id_token: tokens.id_token } : {}),
     ...(Object.keys(extra).length > 0 ? { extra } : {}),
     // The client id is remembered so refreshes work without flags.
     client: { client_id: client.client.client_id, ...(clientSecret ? { client_secret: clientSecret } : {}) },

@@ -67,6 +67,9 @@ export function refresherFor(
       ? await withSeedExplained(session.seed, stored.refresh_token, send)
       : await send();
     const extra = stringValues(tokens.extra);
+    const idToken = tokens.id_token
+      ? await refreshedIdToken(tokens.id_token, stored, client.client.client_id)
+      : undefined;
     return {
       access_token: tokens.access_token,
       token_type: tokens.token_type,
@@ -74,6 +77,7 @@ export function refresherFor(
       ...(tokens.refresh_token !== undefined ? { refresh_token: tokens.refresh_token } : {}),
       ...(tokens.scope !== undefined ? { scope: tokens.scope } : {}),
       ...(Object.keys(extra).length > 0 ? { extra } : {}),
+      ...(idToken ? { id_token: idToken } : {}),
       origins: credentialOrigins(client, { ...stored.extra, ...extra }),
     };
   };
@@ -92,4 +96,16 @@ export function stringValues(record: Record<string, unknown>): Record<string, st
       typeof value === "string" ? value : JSON.stringify(value),
     ]),
   );
+}
+
+/** A refreshed ID token worth keeping: one of the same login (OIDC Core §12.2), else none. */
+async function refreshedIdToken(
+  idToken: string,
+  stored: TokenEntry,
+  clientId: string,
+): Promise<string | undefined> {
+  const { decodeIdTokenClaimsUnverified, refreshedIdTokenMatches } = await import("../oauth/id-token.ts");
+  return refreshedIdTokenMatches(decodeIdTokenClaimsUnverified(idToken), stored.id_token_claims, clientId)
+    ? idToken
+    : undefined;
 }

@@ -41,6 +41,8 @@ export interface RefreshedTokens {
   refresh_token?: string;
   scope?: string[];
   extra?: Record<string, string>;
+  /** A new ID token (OIDC Core §12.2: a refresh may return one); absent keeps the old one. */
+  id_token?: string;
   /** The origins the login is bound to (core/origin-binding.ts), for an entry that records none yet. */
   origins?: string[];
 }
@@ -242,6 +244,7 @@ function mergeRefreshed(entry: TokenEntry, tokens: RefreshedTokens, nowMs: numbe
     obtained_at: Math.floor(nowMs / 1000),
     extra: { ...entry.extra, ...tokens.extra },
     ...(entry.origins === undefined && tokens.origins !== undefined ? { origins: tokens.origins } : {}),
+    ...(tokens.id_token !== undefined ? { id_token: tokens.id_token } : {}),
   };
   const expiry = expiresAt(tokens, nowMs);
   if (expiry === undefined) delete next.expires_at;

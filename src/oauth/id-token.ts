@@ -87,3 +87,21 @@ export function checkIdTokenBinding(
     );
   }
 }
+
+/**
+ * OIDC Core §12.2: an ID token returned by a refresh must have the same `iss`, `sub` and `aud` as
+ * the one of the original login (and name our client). False for anything else, including a token
+ * that cannot be read: the caller keeps the ID token it had rather than one for someone else.
+ */
+export function refreshedIdTokenMatches(
+  claims: Record<string, unknown> | undefined,
+  original: Record<string, unknown> | undefined,
+  clientId: string,
+): boolean {
+  if (claims === undefined) return false;
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if (!audiences.includes(clientId)) return false;
+  if (original === undefined) return true;
+  const same = (name: string) => JSON.stringify(claims[name]) === JSON.stringify(original[name]);
+  return same("iss") && same("sub") && same("aud");
+}

@@ -235,6 +235,12 @@ export const providerSchema = v.strictObject({
   /** The page where a person removes the app's access by hand, for logouts that cannot revoke. */
   revoke_access_url: v.optional(v.pipe(v.string(), v.url("must be a URL"))),
 
+  /**
+   * What `kube-credential` hands kubectl: the access token, or the ID token, which Kubernetes API
+   * servers configured with --oidc-issuer-url verify themselves (OIDC Core §2; kubelogin's default).
+   */
+  kube_credential_token: v.optional(v.picklist(["access_token", "id_token"]), "access_token"),
+
   /** Headers sent on every request to this provider (GitHub requires a User-Agent). */
   headers: v.optional(headerMap, {}),
   /** Environment variables `exec` sets to the access token, in the order tools read them. */

@@ -32,6 +32,11 @@ export interface TokenEntry {
   /** A label for people: the login, e-mail or subject the token belongs to. */
   account?: string;
   id_token_claims?: Record<string, unknown>;
+  /**
+   * The last ID token the server issued (OIDC Core §2), kept for the Kubernetes API servers that
+   * take it as their bearer token (`kube-credential`, providers.yaml kube_credential_token).
+   */
+  id_token?: string;
   /** Extra token-response values a provider needs later, e.g. Salesforce's instance_url. */
   extra?: Record<string, string>;
   /** Client credentials the user chose to keep with the token. */
@@ -72,6 +77,7 @@ const TokenEntrySchema = v.looseObject({
   obtained_at: epochSeconds,
   account: v.optional(v.string()),
   id_token_claims: v.optional(v.record(v.string(), v.unknown())),
+  id_token: v.optional(v.string()),
   extra: v.optional(stringRecord),
   client: v.optional(v.looseObject({ client_id: name, client_secret: v.optional(v.string()) })),
   vars: v.optional(stringRecord),

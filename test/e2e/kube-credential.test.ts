@@ -23,7 +23,7 @@ import {
   userinfoStatus,
 } from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
-import { type KubeApiServer, startKubeApiServer } from "../support/kube-api-server.ts";
+import { acceptsIdTokensOf, type KubeApiServer, startKubeApiServer } from "../support/kube-api-server.ts";
 import { BIN, type Ran, run } from "../support/run-node.ts";
 import { spawnOnTerminal } from "../support/terminal.ts";
 
@@ -60,12 +60,15 @@ describe("oauthx kube-credential", () => {
   });
 
   /** A kubeconfig whose one user runs `dist/oauthx kube-credential <args>`. */
-  function kubeconfig(exec: {
-    apiVersion: string;
-    interactiveMode: string;
-    args?: string[];
-    env?: Record<string, string>;
-  }): string {
+  function kubeconfig(
+    exec: {
+      apiVersion: string;
+      interactiveMode: string;
+      args?: string[];
+      env?: Record<string, string>;
+    },
+    cluster: KubeApiServer = kube,
+  ): string {
     const file = join(mkdtempSync(join(root, "config-")), "kubeconfig");
     const config = {
       apiVersion: "v1",
@@ -74,8 +77,8 @@ describe("oauthx kube-credential", () => {
         {
           name: "test",
           cluster: {
-            server: kube.url,
-            "certificate-authority-data": Buffer.from(kube.certificate).toString("base64"),
+            server: cluster.url,
+            "certificate-authority-data": Buffer.from(cluster.certificate).toString("base64"),
           },
         },
       ],
@@ -206,6 +209,28 @@ describe("oauthx kube-credential", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain("logging in");
   }, 60_000);
+
+  it("--token id: an API server that verifies ID tokens itself (--oidc-issuer-url) accepts what kubectl sends", async () => {
+    const oidcServer = await startKubeApiServer({
+      accepts: acceptsIdTokensOf(server.issuer, NATIVE_CLIENT_ID),
+    });
+    try {
+      const config = kubeconfig(
+        { apiVersion: V1, interactiveMode: "Never", args: ["local", "--token", "id"] },
+        oidcServer,
+      );
+      const accessConfig = kubeconfig({ apiVersion: V1, interactiveMode: "Never" }, oidcServer);
+      const result = await kubectl(config);
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ kind: "PodList" });
+      // The same server refuses the access token: it is not an ID token.
+      const refused = await kubectl(accessConfig);
+      expect(refused.code).not.toBe(0);
+      expect(oidcServer.requests.some((request) => request.status === 401)).toBe(true);
+    } finally {
+      await oidcServer.close();
+    }
+  });
 
   it("works in CI mode from a seeded refresh token, writing nothing under OAUTHX_HOME", async () => {
     const ciLogin = await cli.oauthx(["login", "local", "--profile", "ci"]);

@@ -5,6 +5,7 @@
 // one must `await server.close()`.
 
 import { spawnSync } from "node:child_process";
+import { type JsonWebKey as CryptoJwk, constants, createPublicKey, verify } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -110,5 +111,49 @@ export async function startKubeApiServer(options: {
       });
       return closing;
     },
+  };
+}
+
+/**
+ * What an API server started with --oidc-issuer-url and --oidc-client-id does with a bearer token:
+ * verify it as an ID token of that issuer, signed with a key from its JWKS, for that client, not
+ * expired (OIDC Core §3.1.3.7). Accepts nothing else (an access token is not an ID token).
+ */
+export function acceptsIdTokensOf(issuer: string, clientId: string): (token: string) => Promise<boolean> {
+  return async (token) => {
+    const [header, payload, signature] = token.split(".");
+    if (!header || !payload || !signature) return false;
+    const decode = (part: string) => JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
+    const { alg, kid } = decode(header) as { alg: string; kid?: string };
+    const claims = decode(payload) as { iss?: string; aud?: string | string[]; exp?: number };
+    const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
+    const { keys } = (await (await fetch(discovery.jwks_uri)).json()) as { keys: CryptoJwk[] };
+    const jwk = keys.find((candidate) => candidate.kid === kid) ?? keys[0];
+    if (!jwk) return false;
+    const key = createPublicKey({ key: jwk, format: "jwk" });
+    const hash = { RS256: "sha256", ES256: "sha256", PS256: "sha256" }[alg];
+    if (!hash) return false;
+    const options =
+      alg === "ES256"
+        ? { key, dsaEncoding: "ieee-p1363" as const }
+        : alg === "PS256"
+          ? { key, padding: constants.RSA_PKCS1_PSS_PADDING }
+          : key;
+    const signed = verify(
+      hash,
+      Buffer.from(`${header}.${payload}`),
+      options,
+      Buffer.from(signature, "base64url"),
+    );
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    return (
+      signed &&
+      claims.iss === issuer &&
+      audiences.includes(clientId) &&
+      typeof claims.exp === "number" &&
+      claims.exp > Date.now() / 1000
+    );
   };
 }

@@ -4,6 +4,7 @@ import {
   accountLabelFromClaims,
   checkIdTokenBinding,
   decodeIdTokenClaimsUnverified,
+  refreshedIdTokenMatches,
 } from "../../src/oauth/id-token.ts";
 
 const b64 = (value: string) => Buffer.from(value).toString("base64url");
@@ -85,5 +86,21 @@ describe("checkIdTokenBinding (OIDC Core §3.1.3.7 steps 3 and 11)", () => {
       checkIdTokenBinding({ aud: "oauthx-cli", nonce: "x" }, { clientId: "oauthx-cli" }),
     ).not.toThrow();
     expect(() => checkIdTokenBinding({ aud: "oauthx-cli" }, { clientId: "oauthx-cli" })).not.toThrow();
+  });
+});
+
+describe("refreshedIdTokenMatches (OIDC Core §12.2)", () => {
+  const original = { iss: "https://idp.example", sub: "u1", aud: "oauthx-cli" };
+  it("keeps an ID token of the same login: same iss, sub and aud, naming our client", () => {
+    expect(refreshedIdTokenMatches({ ...original, exp: 2 }, original, "oauthx-cli")).toBe(true);
+    expect(refreshedIdTokenMatches({ ...original, aud: ["oauthx-cli"] }, undefined, "oauthx-cli")).toBe(true);
+  });
+  it("refuses one for another subject, issuer or client, and one that cannot be read", () => {
+    expect(refreshedIdTokenMatches({ ...original, sub: "u2" }, original, "oauthx-cli")).toBe(false);
+    expect(
+      refreshedIdTokenMatches({ ...original, iss: "https://other.example" }, original, "oauthx-cli"),
+    ).toBe(false);
+    expect(refreshedIdTokenMatches({ ...original, aud: "someone" }, undefined, "oauthx-cli")).toBe(false);
+    expect(refreshedIdTokenMatches(undefined, original, "oauthx-cli")).toBe(false);
   });
 });

@@ -62,6 +62,7 @@ export const atlassian = {
   revocation: "none",
   revocation_ends: "grant",
   revoke_access_url: "https://id.atlassian.com/manage-profile/apps",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

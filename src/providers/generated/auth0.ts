@@ -59,6 +59,7 @@ export const auth0 = {
   },
   revocation: "rfc7009",
   revocation_ends: "client_authorization",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

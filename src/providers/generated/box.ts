@@ -55,6 +55,7 @@ export const box = {
   },
   revocation: "rfc7009",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

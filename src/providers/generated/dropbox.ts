@@ -57,6 +57,7 @@ export const dropbox = {
   revocation: "bearer_post",
   revocation_ends: "grant",
   revoke_access_url: "https://www.dropbox.com/account/connected_apps",
+  kube_credential_token: "access_token",
   headers: {},
   env: [
     "DBX_OAUTH_TOKEN",

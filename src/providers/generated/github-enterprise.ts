@@ -66,6 +66,7 @@ export const githubEnterprise = {
   },
   revocation: "github_application_token",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {
     "User-Agent": "oauthx",
   },

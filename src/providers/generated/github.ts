@@ -63,6 +63,7 @@ export const github = {
   revocation: "github_application_token",
   revocation_ends: "grant",
   revoke_access_url: "https://github.com/settings/applications",
+  kube_credential_token: "access_token",
   headers: {
     "User-Agent": "oauthx",
   },

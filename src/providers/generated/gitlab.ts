@@ -62,6 +62,7 @@ export const gitlab = {
   },
   revocation: "rfc7009",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [
     "GITLAB_TOKEN",

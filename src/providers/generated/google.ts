@@ -58,6 +58,7 @@ export const google = {
   revocation: "rfc7009",
   revocation_ends: "client_authorization",
   revoke_access_url: "https://myaccount.google.com/connections",
+  kube_credential_token: "access_token",
   headers: {},
   env: [
     "GOOGLE_OAUTH_ACCESS_TOKEN",

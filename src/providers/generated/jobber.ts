@@ -43,6 +43,7 @@ export const jobber = {
   },
   revocation: "none",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

@@ -53,6 +53,7 @@ export const linear = {
   },
   revocation: "bearer_post",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

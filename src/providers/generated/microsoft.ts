@@ -60,6 +60,7 @@ export const microsoft = {
   revocation: "none",
   revocation_ends: "grant",
   revoke_access_url: "https://account.live.com/consent/Manage",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

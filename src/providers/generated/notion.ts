@@ -51,6 +51,7 @@ export const notion = {
   },
   revocation: "rfc7009",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {
     "Notion-Version": "2025-09-03",
   },

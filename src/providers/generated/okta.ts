@@ -67,6 +67,7 @@ export const okta = {
   },
   revocation: "rfc7009",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

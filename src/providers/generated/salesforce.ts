@@ -69,6 +69,7 @@ export const salesforce = {
   },
   revocation: "rfc7009",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [
     "SF_ACCESS_TOKEN",

@@ -68,6 +68,7 @@ export const slack = {
   },
   revocation: "bearer_post",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [
     "SLACK_USER_TOKEN",

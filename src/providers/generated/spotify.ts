@@ -59,6 +59,7 @@ export const spotify = {
   revocation: "none",
   revocation_ends: "grant",
   revoke_access_url: "https://www.spotify.com/account/apps/",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],

@@ -51,6 +51,7 @@ export const zoom = {
   },
   revocation: "rfc7009",
   revocation_ends: "grant",
+  kube_credential_token: "access_token",
   headers: {},
   env: [],
   git_hosts: [],
