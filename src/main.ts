@@ -1,7 +1,7 @@
 // argv -> command; error -> message + exit code. Nothing else (docs/architecture.md "Commands").
 
 import process from "node:process";
-import { type ParseArgsOptionsConfig, parseArgs } from "node:util";
+import type { ParseArgsOptionsConfig } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
 import type { Command, Positional } from "./cli/command.ts";
 import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
@@ -48,7 +48,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
   const command = await entry.load();
   const wantsJson = rest.includes("--json");
   try {
-    const input = parseInput(entry, command, rest);
+    const input = await parseInput(entry, command, rest);
     if (input === "help") {
       ctx.stdout.write(commandHelp(entry, command));
       return EXIT.ok;
@@ -64,24 +64,19 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
   }
 }
 
-function parseInput(entry: CommandEntry, command: Command, argv: readonly string[]): ParsedArgv | "help" {
+async function parseInput(
+  entry: CommandEntry,
+  command: Command,
+  argv: readonly string[],
+): Promise<ParsedArgv | "help"> {
   const split = command.passthrough ? argv.indexOf("--") : -1;
   const own = split === -1 ? [...argv] : argv.slice(0, split);
   const rest = split === -1 ? [] : argv.slice(split + 1);
-  const options: ParseArgsOptionsConfig = { help: { type: "boolean", short: "h" } };
-  for (const [name, flag] of Object.entries(command.flags)) {
-    options[name] = {
-      type: flag.type,
-      ...(flag.short ? { short: flag.short } : {}),
-      ...(flag.type === "string" && flag.multiple ? { multiple: true } : {}),
-    };
-  }
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: own, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new OauthxError("USAGE", describeParseError(error, Object.keys(options)));
-  }
+  // Without a flag there is nothing for parseArgs to do, and loading node:util is a measurable part
+  // of a warm `oauthx token github` on Bun (docs/performance.md): the words are the positionals.
+  const parsed = own.some((word) => word.startsWith("-"))
+    ? await parseFlags(command, own)
+    : { values: {}, positionals: own };
   if (parsed.values.help) return "help";
   const positionals = positionalValues(command.positionals, parsed.positionals);
   if (command.passthrough && rest.length === 0) {
@@ -92,6 +87,27 @@ function parseInput(entry: CommandEntry, command: Command, argv: readonly string
   }
   const { help: _help, ...flags } = parsed.values;
   return { flags, positionals, rest };
+}
+
+/** node:util parseArgs over the command's flags (strict: an unknown flag is a usage error). */
+async function parseFlags(
+  command: Command,
+  own: string[],
+): Promise<{ values: Record<string, unknown>; positionals: string[] }> {
+  const { parseArgs } = await import("node:util");
+  const options: ParseArgsOptionsConfig = { help: { type: "boolean", short: "h" } };
+  for (const [name, flag] of Object.entries(command.flags)) {
+    options[name] = {
+      type: flag.type,
+      ...(flag.short ? { short: flag.short } : {}),
+      ...(flag.type === "string" && flag.multiple ? { multiple: true } : {}),
+    };
+  }
+  try {
+    return parseArgs({ args: own, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new OauthxError("USAGE", describeParseError(error, Object.keys(options)));
+  }
 }
 
 interface ParsedArgv {

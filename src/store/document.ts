@@ -8,7 +8,6 @@
 //
 // Messages name the JSON path of a problem, never a value (values are tokens and secrets).
 
-import * as v from "valibot";
 import { OauthxError } from "../errors.ts";
 
 export const DOCUMENT_VERSION = 1;
@@ -64,36 +63,51 @@ export interface StoreDocument {
   discovery?: Record<string, DiscoveryCacheEntry>;
 }
 
-const name = v.pipe(v.string(), v.minLength(1));
-const epochSeconds = v.pipe(v.number(), v.integer(), v.minValue(0));
-const stringRecord = v.record(v.string(), v.string());
+// The document's rules, checked by hand rather than with valibot: the store is read on every
+// `oauthx token`, and loading and running a schema library there costs more than the rest of the
+// read (docs/performance.md). The rules are the interfaces above, field by field.
 
-const TokenEntrySchema = v.looseObject({
-  access_token: name,
-  token_type: name,
-  refresh_token: v.optional(v.string()),
-  expires_at: v.optional(epochSeconds),
-  scopes: v.array(v.string()),
-  obtained_at: epochSeconds,
-  account: v.optional(v.string()),
-  id_token_claims: v.optional(v.record(v.string(), v.unknown())),
-  id_token: v.optional(v.string()),
-  extra: v.optional(stringRecord),
-  client: v.optional(v.looseObject({ client_id: name, client_secret: v.optional(v.string()) })),
-  vars: v.optional(stringRecord),
-  origins: v.optional(v.array(v.string())),
-});
+type Check = (value: unknown) => boolean;
 
-const DocumentSchema = v.looseObject({
-  version: v.literal(DOCUMENT_VERSION),
-  profiles: v.record(name, v.record(name, TokenEntrySchema)),
-  discovery: v.optional(v.record(name, v.looseObject({ fetched_at: epochSeconds }))),
-});
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+const isString: Check = (value) => typeof value === "string";
+const isName: Check = (value) => typeof value === "string" && value.length > 0;
+const isEpochSeconds: Check = (value) => Number.isInteger(value) && (value as number) >= 0;
+const isStringArray: Check = (value) => Array.isArray(value) && value.every(isString);
+const isStringRecord: Check = (value) => isObject(value) && Object.values(value).every(isString);
 
-// Compile-time proof that what the schema accepts is a StoreDocument.
-const _schemaMatchesInterface: (value: v.InferOutput<typeof DocumentSchema>) => StoreDocument = (value) =>
-  value;
-void _schemaMatchesInterface;
+/** The fields of a token entry: required, optional, and what each must be. */
+const ENTRY_FIELDS: Record<string, { check: Check; optional?: true }> = {
+  access_token: { check: isName },
+  token_type: { check: isName },
+  refresh_token: { check: isString, optional: true },
+  expires_at: { check: isEpochSeconds, optional: true },
+  scopes: { check: isStringArray },
+  obtained_at: { check: isEpochSeconds },
+  account: { check: isString, optional: true },
+  id_token_claims: { check: isObject, optional: true },
+  id_token: { check: isString, optional: true },
+  extra: { check: isStringRecord, optional: true },
+  client: {
+    check: (value) =>
+      isObject(value) &&
+      isName(value.client_id) &&
+      (value.client_secret === undefined || isString(value.client_secret)),
+    optional: true,
+  },
+  vars: { check: isStringRecord, optional: true },
+  origins: { check: isStringArray, optional: true },
+};
+
+function entryProblem(entry: unknown, path: string): string | undefined {
+  if (!isObject(entry)) return path;
+  for (const [field, rule] of Object.entries(ENTRY_FIELDS)) {
+    const value = entry[field];
+    if (value === undefined ? !rule.optional : !rule.check(value)) return `${path}.${field}`;
+  }
+  return undefined;
+}
 
 export function emptyDocument(): StoreDocument {
   return { version: DOCUMENT_VERSION, profiles: {} };
@@ -101,10 +115,25 @@ export function emptyDocument(): StoreDocument {
 
 /** The JSON path of the first problem ("profiles.github.work.expires_at"), or undefined if valid. */
 export function findDocumentProblem(value: unknown): string | undefined {
-  const result = v.safeParse(DocumentSchema, value);
-  if (result.success) return undefined;
-  const issue = result.issues[0];
-  return v.getDotPath(issue) ?? "(document)";
+  if (!isObject(value)) return "(document)";
+  if (value.version !== DOCUMENT_VERSION) return "version";
+  if (!isObject(value.profiles)) return "profiles";
+  for (const [provider, profiles] of Object.entries(value.profiles)) {
+    if (!isName(provider) || !isObject(profiles)) return `profiles.${provider}`;
+    for (const [profile, entry] of Object.entries(profiles)) {
+      if (!isName(profile)) return `profiles.${provider}.${profile}`;
+      const problem = entryProblem(entry, `profiles.${provider}.${profile}`);
+      if (problem !== undefined) return problem;
+    }
+  }
+  if (value.discovery !== undefined) {
+    if (!isObject(value.discovery)) return "discovery";
+    for (const [issuer, metadata] of Object.entries(value.discovery)) {
+      if (!isName(issuer) || !isObject(metadata)) return `discovery.${issuer}`;
+      if (!isEpochSeconds(metadata.fetched_at)) return `discovery.${issuer}.fetched_at`;
+    }
+  }
+  return undefined;
 }
 
 /** Decrypted store text -> document; STORE_VERSION for a newer format, STORE_CORRUPT otherwise. */
