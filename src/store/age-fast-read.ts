@@ -19,7 +19,7 @@
 // a 32-byte body, "--- <mac>"; payload = 16-byte nonce + STREAM of 64 KiB ChaCha20-Poly1305 chunks.
 
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { base64nopad, bech32 } from "@scure/base";
+import { decodeBase64NoPad, decodeBech32 } from "./age-encoding.ts";
 
 const MAGIC = "age-encryption.org/v1\n";
 const CHUNK = 64 * 1024;
@@ -80,9 +80,12 @@ export async function tryDecryptX25519(
       for (const [index, stanza] of stanzas.entries()) {
         const fileKey = await unwrapFileKey(secret as Uint8Array, shares[index] as Uint8Array, stanza.body);
         if (!fileKey) continue;
-        if (!(await headerMacMatches(fileKey, header))) return undefined;
-        const plaintext = await decryptPayload(fileKey, file.subarray(header.payloadStart));
-        if (!plaintext) return undefined;
+        // Both need only the file key: checked together, the plaintext used only if the MAC holds.
+        const [macHolds, plaintext] = await Promise.all([
+          headerMacMatches(fileKey, header),
+          decryptPayload(fileKey, file.subarray(header.payloadStart)),
+        ]);
+        if (!macHolds || !plaintext) return undefined;
         return { plaintext, fileKey, header: file.slice(0, header.payloadStart), openedBy };
       }
     }
@@ -118,8 +121,8 @@ function parseHeader(file: Uint8Array): Header | undefined {
     const line = nextLine();
     if (line === undefined) return undefined;
     if (line.startsWith("--- ")) {
-      const mac = base64nopad.decode(line.slice(4));
-      if (mac.length !== 32) return undefined;
+      const mac = decodeBase64NoPad(line.slice(4));
+      if (mac?.length !== 32) return undefined;
       return { stanzas, macInput: file.subarray(0, lineStart + 3), mac, payloadStart: offset };
     }
     if (!line.startsWith("-> ")) return undefined;
@@ -133,29 +136,26 @@ function parseHeader(file: Uint8Array): Header | undefined {
       if (bodyLine.length < BODY_LINE) break;
     }
     // Full lines are 48 bytes each, so decoding the joined lines is decoding each one.
-    stanzas.push({ type, args, body: base64nopad.decode(body) });
+    const bytes = decodeBase64NoPad(body);
+    if (bytes === undefined) return undefined;
+    stanzas.push({ type, args, body: bytes });
   }
 }
 
 /** The ephemeral share of a well-formed X25519 stanza: one argument, 32 bytes, a 32-byte body. */
 function x25519Share(stanza: Stanza): Uint8Array | undefined {
   if (stanza.args.length !== 1 || stanza.body.length !== 32) return undefined;
-  const share = base64nopad.decode(stanza.args[0] as string);
-  return share.length === 32 ? share : undefined;
+  const share = decodeBase64NoPad(stanza.args[0] as string);
+  return share?.length === 32 ? share : undefined;
 }
 
 /** An X25519 identity as age-encryption accepts it: "AGE-SECRET-KEY-1…", one case, 32 bytes. */
 function decodeIdentity(identity: string): Uint8Array | undefined {
   if (!identity.startsWith("AGE-SECRET-KEY-1")) return undefined;
-  try {
-    // Bech32 refuses mixed case (BIP 173), as age-encryption's decoder does.
-    const { prefix, words } = bech32.decode(identity as `${string}1${string}`, false);
-    if (prefix !== "age-secret-key-") return undefined;
-    const secret = bech32.fromWords(words);
-    return secret.length === 32 ? secret : undefined;
-  } catch {
-    return undefined;
-  }
+  // Bech32 refuses mixed case (BIP 173), as age-encryption's decoder does.
+  const decoded = decodeBech32(identity);
+  if (decoded?.prefix !== "age-secret-key-") return undefined;
+  return decoded.bytes.length === 32 ? decoded.bytes : undefined;
 }
 
 async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Promise<Uint8Array> {
@@ -177,25 +177,19 @@ async function unwrapFileKey(
   const pkcs8 = new Uint8Array(PKCS8_X25519_PREFIX.length + 32);
   pkcs8.set(PKCS8_X25519_PREFIX);
   pkcs8.set(secret, PKCS8_X25519_PREFIX.length);
-  const privateKey = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, true, ["deriveBits"]);
-  const publicShare = await crypto.subtle.importKey(
-    "raw",
-    share as BufferSource,
-    { name: "X25519" },
-    false,
-    [],
-  );
-  const shared = new Uint8Array(
-    await crypto.subtle.deriveBits(
-      { name: "X25519", public: publicShare } as AlgorithmIdentifier,
-      privateKey,
-      256,
-    ),
-  );
+  // Independent WebCrypto calls run side by side: each is a round trip through the runtime.
+  const [privateKey, publicShare] = await Promise.all([
+    crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, true, ["deriveBits"]),
+    crypto.subtle.importKey("raw", share as BufferSource, { name: "X25519" }, false, []),
+  ]);
+  const [bits, jwk] = await Promise.all([
+    crypto.subtle.deriveBits({ name: "X25519", public: publicShare } as AlgorithmIdentifier, privateKey, 256),
+    crypto.subtle.exportKey("jwk", privateKey),
+  ]);
+  const shared = new Uint8Array(bits);
   // An all-zero shared secret means a low-order share: the identity MUST abort, not try the next
   // stanza (the caller's catch gives no answer).
   if (shared.every((byte) => byte === 0)) throw new Error("low-order X25519 share");
-  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
   if (!jwk.x) throw new Error("WebCrypto exported no X25519 public key");
   const recipient = base64urlDecode(jwk.x);
   const salt = new Uint8Array(64);
