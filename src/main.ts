@@ -10,6 +10,7 @@ import { processContext } from "./cli/process-context.ts";
 import type { Context } from "./core/context.ts";
 import { EXIT, OauthxError, toOauthxError } from "./errors.ts";
 import { runtimeInfo } from "./platform/runtime.ts";
+import { drained } from "./platform/standard-streams.ts";
 import { closest } from "./suggest.ts";
 
 export const VERSION: string = packageJson.version;
@@ -176,5 +177,10 @@ export function reportError(ctx: Context, error: OauthxError, json: boolean): vo
 }
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2), processContext());
+  const status = await main(process.argv.slice(2), processContext());
+  // Exit as soon as the command is done: left to itself, the runtime first winds down its thread
+  // pools (WebCrypto's among them), a measurable part of a warm `oauthx token` on Bun
+  // (docs/performance.md). Output that had to go through a stream (a full pipe) is flushed first.
+  await drained();
+  process.exit(status);
 }

@@ -2,12 +2,22 @@
 //
 // Why not process.stdout.write and process.stdin.isTTY: on Bun the first touch of process.stdout,
 // process.stdin or node:tty loads the stream and tty machinery, which costs more than the rest of
-// a warm `oauthx token` (docs/performance.md). oauthx
-// writes a few lines and exits, so a synchronous write(2) on the descriptor does the same job, and
-// the terminal check runs only for the commands that ask.
+// a warm `oauthx token` (docs/performance.md). oauthx writes a few lines and exits, so a
+// synchronous write(2) on the descriptor does the same job, and the terminal check runs only for
+// the commands that ask. On Bun, whole lines go through console.log/console.error, which are that
+// same synchronous write(2) and cost nothing to load, where node:fs does (`oauthx --version` loads
+// nothing else); node:fs is loaded on the first write that needs it.
 
-import { writeSync } from "node:fs";
 import process from "node:process";
+
+declare const Bun: unknown;
+
+type WriteSync = (fd: number, buffer: Uint8Array, offset: number) => number;
+
+/** node:fs's writeSync, loaded on first use; undefined where the runtime cannot load it synchronously. */
+function fsWriteSync(): WriteSync | undefined {
+  return process.getBuiltinModule?.("node:fs").writeSync as WriteSync | undefined;
+}
 
 export interface Output {
   write(text: string): void;
@@ -22,11 +32,29 @@ export interface Output {
 export function descriptorOutput(fd: 1 | 2): Output {
   let mode: "sync" | "stream" | "closed" = "sync";
   const stream = () => (fd === 1 ? process.stdout : process.stderr);
+  const toStream = (chunk: string | Uint8Array) => {
+    unflushed++;
+    stream().write(chunk, () => {
+      if (--unflushed === 0) for (const resolve of waiting.splice(0)) resolve();
+    });
+  };
+  const line = typeof Bun === "undefined" ? undefined : fd === 1 ? console.log : console.error;
   return {
     write(text) {
       if (mode === "closed") return;
       if (mode === "stream") {
-        stream().write(text);
+        toStream(text);
+        return;
+      }
+      if (line !== undefined && text.endsWith("\n")) {
+        // "%s": the text as it is, never read as a format string.
+        line("%s", text.slice(0, -1));
+        return;
+      }
+      const writeSync = fsWriteSync();
+      if (writeSync === undefined) {
+        mode = "stream";
+        toStream(text);
         return;
       }
       const bytes = Buffer.from(text, "utf8");
@@ -42,12 +70,21 @@ export function descriptorOutput(fd: 1 | 2): Output {
           }
           if (code !== "EAGAIN") throw error;
           mode = "stream";
-          stream().write(bytes.subarray(offset));
+          toStream(bytes.subarray(offset));
           return;
         }
       }
     },
   };
+}
+
+/** Writes handed to a stream and not yet flushed, and who waits for them. */
+let unflushed = 0;
+const waiting: (() => void)[] = [];
+
+/** Resolves once every write that went through a stream has been flushed. */
+export function drained(): Promise<void> {
+  return unflushed === 0 ? Promise.resolve() : new Promise((resolve) => waiting.push(resolve));
 }
 
 /** Whether descriptor `fd` is a terminal; loads node:tty only when called (see above). */
