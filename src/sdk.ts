@@ -13,7 +13,6 @@ import process from "node:process";
 import { resolveApiUrl } from "./core/api-url.ts";
 import type { Context } from "./core/context.ts";
 import { clientFor } from "./core/provider-client.ts";
-import { refresherFor } from "./core/refresher.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
 import { OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
@@ -107,12 +106,11 @@ export class TokenManager<P extends ProviderId = ProviderId> {
 
   async #entry(options: { minTtlSeconds?: number; force?: boolean }): Promise<TokenEntry> {
     const session = await this.#open();
-    const entry = session.registry.get(this.provider);
     const minTtl = options.minTtlSeconds ?? this.#minTtl;
     const token = await session.manager.getToken({
       provider: this.provider,
       profile: this.profile,
-      refresher: refresherFor(this.#ctx, session, entry, this.profile),
+      refresher: session.refresher(this.provider, this.profile),
       ...(minTtl === undefined ? {} : { minTtlSeconds: minTtl }),
       ...(options.force ? { force: true } : {}),
     });
@@ -136,7 +134,7 @@ export class TokenManager<P extends ProviderId = ProviderId> {
   async #resolve(input: string | URL, token: TokenEntry): Promise<URL> {
     const session = await this.#open();
     return resolveApiUrl(input, {
-      client: clientFor(this.#ctx, session.registry.get(this.provider), token),
+      client: clientFor(this.#ctx, (await session.registry()).get(this.provider), token),
       entry: token,
       allowHosts: this.#allowHosts,
     });

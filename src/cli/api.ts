@@ -8,7 +8,6 @@
 import { resolveApiUrl } from "../core/api-url.ts";
 import { maskForGitHubActions } from "../core/github-actions.ts";
 import { clientFor } from "../core/provider-client.ts";
-import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import { defineCommand } from "./command.ts";
@@ -57,8 +56,8 @@ export const command = defineCommand({
     const profile = flags.profile ?? DEFAULT_PROFILE;
     const minTtl = flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"], "--min-ttl");
     const session = await openSession(ctx, { provider, profile });
-    const entry = session.registry.get(provider);
-    const refresher = refresherFor(ctx, session, entry, profile);
+    const entry = (await session.registry()).get(provider);
+    const refresher = session.refresher(provider, profile);
     const request = {
       provider,
       profile,

@@ -9,7 +9,6 @@
 
 import type { Context } from "../core/context.ts";
 import { maskForGitHubActions } from "../core/github-actions.ts";
-import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import { scrubbedEnv } from "../platform/child-env.ts";
@@ -117,8 +116,8 @@ async function freshTokenSources(
   const sources = new Map<string, { get: () => Promise<TokenEntry>; env: readonly string[] }>();
   for (const provider of providers) {
     const session = await openSession(ctx, { provider, profile });
-    const entry = session.registry.get(provider);
-    const refresher = refresherFor(ctx, session, entry, profile);
+    const entry = (await session.registry()).get(provider);
+    const refresher = session.refresher(provider, profile);
     sources.set(provider, {
       get: () => session.manager.getToken({ provider, profile, minTtlSeconds, refresher }),
       env: tokenEnvNames(provider, entry.definition.env),

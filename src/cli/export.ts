@@ -21,7 +21,7 @@ export const command = defineCommand({
       throw new OauthxError("USAGE", "say what to export: --refresh-token");
     }
     const session = await openSession(ctx, { profile });
-    session.registry.get(provider);
+    (await session.registry()).get(provider);
     const token = await session.manager.peek(provider, profile);
     if (!token.refresh_token) {
       throw new OauthxError("AUTH_REQUIRED", `the ${provider} login has no refresh token to export`, {

@@ -8,7 +8,6 @@
 
 import type { Context } from "../core/context.ts";
 import { maskForGitHubActions } from "../core/github-actions.ts";
-import { refresherFor } from "../core/refresher.ts";
 import { openSession } from "../core/session.ts";
 import { loginRemedy } from "../core/token-manager.ts";
 import { isOauthxError } from "../errors.ts";
@@ -107,14 +106,13 @@ async function chooseLogin(
 
 async function answer(ctx: Context, { provider, profile }: GitLogin): Promise<number> {
   const session = await openSession(ctx, { provider, profile });
-  const entry = session.registry.get(provider);
   let token: Awaited<ReturnType<typeof session.manager.getToken>>;
   try {
     token = await session.manager.getToken({
       provider,
       profile,
       minTtlSeconds: GIT_MIN_TTL_SECONDS,
-      refresher: refresherFor(ctx, session, entry, profile),
+      refresher: session.refresher(provider, profile),
     });
   } catch (error) {
     // The login went away since it was found: as with no login at all.
@@ -125,7 +123,7 @@ async function answer(ctx: Context, { provider, profile }: GitLogin): Promise<nu
   maskForGitHubActions(ctx, token.access_token);
   ctx.stdout.write(
     formatCredential({
-      username: entry.definition.git_username,
+      username: (await session.registry()).get(provider).definition.git_username,
       password: token.access_token,
       // git 2.41 and later stop using the password after this time; older versions ignore it.
       ...(token.expires_at === undefined ? {} : { password_expiry_utc: String(token.expires_at) }),

@@ -9,7 +9,6 @@
 
 import type { Context } from "../core/context.ts";
 import { maskForGitHubActions } from "../core/github-actions.ts";
-import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { jwtExpiry } from "../core/token-manager.ts";
 import { isOauthxError, OauthxError } from "../errors.ts";
@@ -78,10 +77,13 @@ async function freshCredential(
   kind: "access" | "id" | undefined,
 ): Promise<Credential> {
   const session = await openSession(ctx, { provider, profile });
-  const entry = session.registry.get(provider);
-  const request = { provider, profile, refresher: refresherFor(ctx, session, entry, profile) };
+  const request = { provider, profile, refresher: session.refresher(provider, profile) };
   const token = await session.manager.getToken(request);
-  const wanted = kind ?? (entry.definition.kube_credential_token === "id_token" ? "id" : "access");
+  const wanted =
+    kind ??
+    ((await session.registry()).get(provider).definition.kube_credential_token === "id_token"
+      ? "id"
+      : "access");
   if (wanted === "access") return { token: token.access_token, expiresAt: token.expires_at };
   // An ID token lives its own life (its `exp`): when it is about to end, a refresh may bring a
   // new one (OIDC Core §12.2), and only the refresh can.

@@ -7,7 +7,6 @@
 import type { Context } from "../core/context.ts";
 import { type ResolvedClient, resolveEndpoints } from "../core/endpoints.ts";
 import { clientFor } from "../core/provider-client.ts";
-import { refresherFor } from "../core/refresher.ts";
 import { type RevocationOutcome, revokeLogin, whereToRevoke } from "../core/revocation.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
@@ -26,7 +25,7 @@ export const command = defineCommand({
     const [provider] = positionals;
     const profile = flags.profile ?? DEFAULT_PROFILE;
     const session = await openSession(ctx, { profile });
-    const entry = session.registry.get(provider);
+    const entry = (await session.registry()).get(provider);
     const stored = getEntry(await session.store.read(), provider, profile);
     const who = `${entry.definition.name}${profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`}`;
     if (stored === undefined) {
@@ -86,7 +85,7 @@ async function revoke(
     // An access-token-only style needs a live access token: refresh an expired one first.
     currentAccessToken: async () => {
       if (!stored.refresh_token) return stored.access_token;
-      const refresher = refresherFor(ctx, session, entry, profile);
+      const refresher = session.refresher(entry.id, profile);
       const current = await session.manager.getToken({
         provider: entry.id,
         profile,

@@ -1,6 +1,5 @@
 // `oauthx refresh <provider>`: refresh now, under the store lock, whatever the token's expiry.
 
-import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { defineCommand } from "./command.ts";
 import { relativeTime } from "./output.ts";
@@ -15,12 +14,11 @@ export const command = defineCommand({
     const [provider] = positionals;
     const profile = flags.profile ?? DEFAULT_PROFILE;
     const session = await openSession(ctx, { provider, profile });
-    const entry = session.registry.get(provider);
     const token = await session.manager.getToken({
       provider,
       profile,
       force: true,
-      refresher: refresherFor(ctx, session, entry, profile),
+      refresher: session.refresher(provider, profile),
     });
     const expires = token.expires_at === undefined ? undefined : token.expires_at - ctx.now() / 1000;
     if (flags.json) {

@@ -3,7 +3,8 @@
 // (OAUTHX_<ID>_REFRESH_TOKEN) and the job's cache. Reads only; never refreshes and never prints a
 // token.
 
-import { ciCacheEnabled, openSeededStore, readSeed } from "../core/ci-mode.ts";
+import { ciCacheEnabled, openSeededStore } from "../core/ci-mode.ts";
+import { readSeed } from "../core/ci-seed.ts";
 import type { Context } from "../core/context.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { DEFAULT_MIN_TTL_SECONDS, isFresh } from "../core/token-manager.ts";
@@ -49,8 +50,9 @@ export const command = defineCommand({
   async run(ctx, { flags, positionals }) {
     const [only] = positionals;
     const session = await openSession(ctx);
-    if (only !== undefined) session.registry.get(only);
-    const seeded = await seededRows(ctx, session.registry, only);
+    const registry = await session.registry();
+    if (only !== undefined) registry.get(only);
+    const seeded = await seededRows(ctx, registry, only);
     const document = await session.store.read();
     const rows: Row[] = [...seeded];
     for (const provider of Object.keys(document.profiles).sort()) {

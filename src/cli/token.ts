@@ -2,7 +2,6 @@
 // with no usable credentials it exits AUTH_REQUIRED with the login command to run.
 
 import { maskForGitHubActions } from "../core/github-actions.ts";
-import { refresherFor } from "../core/refresher.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { defineCommand } from "./command.ts";
 import { parseDuration } from "./duration.ts";
@@ -22,12 +21,11 @@ export const command = defineCommand({
     const profile = flags.profile ?? DEFAULT_PROFILE;
     const minTtl = flags["min-ttl"] === undefined ? undefined : parseDuration(flags["min-ttl"], "--min-ttl");
     const session = await openSession(ctx, { provider, profile });
-    const entry = session.registry.get(provider);
     const token = await session.manager.getToken({
       provider,
       profile,
       ...(minTtl === undefined ? {} : { minTtlSeconds: minTtl }),
-      refresher: refresherFor(ctx, session, entry, profile),
+      refresher: session.refresher(provider, profile),
     });
     maskForGitHubActions(ctx, token.access_token);
     warnIfMinTtlExceedsLifetime(ctx, provider, minTtl, token);

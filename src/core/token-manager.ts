@@ -68,6 +68,11 @@ export interface TokenManagerOptions {
    * refresh token is stored before the process ends). Default: just runs it.
    */
   critical?: <T>(section: () => Promise<T>) => Promise<T>;
+  /**
+   * Called when there is no login for a provider, before AUTH_REQUIRED: throws UNKNOWN_PROVIDER
+   * for an id no provider has (a typo deserves "did you mean", not "log in").
+   */
+  knownProvider?: (provider: string) => Promise<void>;
 }
 
 /** Tokens are treated as expiring this much early: clocks differ and requests take time. */
@@ -79,6 +84,7 @@ export class TokenManager {
   readonly #now: () => number;
   readonly #onRotate: TokenManagerOptions["onRotate"];
   readonly #critical: NonNullable<TokenManagerOptions["critical"]>;
+  readonly #knownProvider: TokenManagerOptions["knownProvider"];
   readonly #inflight = new Map<string, Promise<TokenEntry>>();
 
   constructor(options: TokenManagerOptions) {
@@ -86,18 +92,24 @@ export class TokenManager {
     this.#now = options.now ?? Date.now;
     this.#onRotate = options.onRotate;
     this.#critical = options.critical ?? ((section) => section());
+    this.#knownProvider = options.knownProvider;
   }
 
   /** The stored entry, without refreshing; AUTH_REQUIRED when there is none. */
   async peek(provider: string, profile: string): Promise<TokenEntry> {
-    return requireEntry(await this.#store.read(), provider, profile);
+    return this.#requireLogin(await this.#store.read(), provider, profile);
+  }
+
+  async #requireLogin(document: StoreDocument, provider: string, profile: string): Promise<TokenEntry> {
+    if (getEntry(document, provider, profile) === undefined) await this.#knownProvider?.(provider);
+    return requireEntry(document, provider, profile);
   }
 
   async getToken(request: TokenRequest): Promise<TokenEntry> {
     const minTtl = request.minTtlSeconds ?? DEFAULT_MIN_TTL_SECONDS;
     let seen: TokenEntry | undefined;
     if (!request.force) {
-      seen = requireEntry(await this.#store.read(), request.provider, request.profile);
+      seen = await this.#requireLogin(await this.#store.read(), request.provider, request.profile);
       if (isFresh(seen, minTtl, this.#now())) return seen;
     }
     const key = `${request.provider}\u0000${request.profile}`;
@@ -116,7 +128,9 @@ export class TokenManager {
     const { provider, profile } = request;
     let used: string | undefined;
     let rotated: string | undefined;
-    await request.refresher.prepare?.(seen ?? requireEntry(await this.#store.read(), provider, profile));
+    await request.refresher.prepare?.(
+      seen ?? (await this.#requireLogin(await this.#store.read(), provider, profile)),
+    );
     try {
       const document = await this.#critical(() =>
         this.#store.update(async (current) => {

@@ -148,12 +148,14 @@ describe("a login's tokens go only to the origins that issued it", () => {
   it("a providers file others can write is refused with the fix", async () => {
     writeFileSync(providersFile, harnessYaml);
     chmodSync(providersFile, 0o664);
-    const groupWritable = await cli.oauthx(["token", "local"]);
+    // The file is checked whenever it is read: every refresh and login. (A warm `token` call
+    // only reads the store and sends nothing anywhere, so it does not open the file.)
+    const groupWritable = await cli.oauthx(["refresh", "local"]);
     expect(groupWritable.code).toBe(8);
     expect(groupWritable.stderr).toContain(`${providersFile} is writable by other users (mode 0664)`);
     expect(groupWritable.stderr).toContain(`chmod go-w ${providersFile}`);
     chmodSync(providersFile, 0o644);
-    expect((await cli.oauthx(["token", "local"])).code).toBe(0);
+    expect((await cli.oauthx(["refresh", "local"])).code).toBe(0);
 
     expect(elsewhere.requests).toEqual([]);
   });

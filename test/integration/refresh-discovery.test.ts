@@ -64,7 +64,7 @@ describe("discovery for a refresh", () => {
     const token = await session.manager.getToken({
       provider: "idp",
       profile: "default",
-      refresher: refresherFor(ctx, session, session.registry.get("idp"), "default"),
+      refresher: refresherFor(ctx, session, (await session.registry()).get("idp"), "default"),
     });
     expect(token.access_token).toBe("at-new");
     expect(lockHeldAt).toEqual({ "/.well-known/openid-configuration": false, "/token": true });

@@ -14,7 +14,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ciCacheEnabled, readSeed } from "../../src/core/ci-mode.ts";
+import { ciCacheEnabled } from "../../src/core/ci-mode.ts";
+import { readSeed } from "../../src/core/ci-seed.ts";
 import { isOauthxError } from "../../src/errors.ts";
 import { ciCacheDirectory } from "../../src/platform/paths.ts";
 import { openCiCache } from "../../src/store/ci-cache.ts";
