@@ -47,7 +47,8 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
   let store: DocumentStore;
   let seed: Seed | undefined;
   if (ciMode) {
-    (await loadRegistry()).get(provider);
+    // The registry is not loaded here: a call that finds its token in the CI cache sends nothing
+    // and needs none, and the first call, which refreshes, checks the provider id before anything.
     const { readSeed } = await import("./ci-seed.ts");
     seed = readSeed(ctx.env, provider, profile);
   }

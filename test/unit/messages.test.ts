@@ -68,6 +68,16 @@ describe("messages", () => {
     expect(result.err).toContain('unknown provider "githb"; did you mean "github"? [UNKNOWN_PROVIDER]');
   });
 
+  it.each([
+    ["token", ["token", "githb"]],
+    ["exec", ["exec", "githb", "--", "true"]],
+  ])("in CI mode, %s with a seed for a misspelt provider suggests the right one", async (_name, argv) => {
+    const cacheDir = join(home, "ci-cache");
+    const result = await run(argv, { OAUTHX_GITHB_REFRESH_TOKEN: "rt-seed", OAUTHX_CI_CACHE_DIR: cacheDir });
+    expect(result.code).toBe(3);
+    expect(result.err).toContain('unknown provider "githb"; did you mean "github"? [UNKNOWN_PROVIDER]');
+  });
+
   it("in CI mode a missing client id or secret is a CI remedy, not `login --client-secret-stdin`", async () => {
     const seed = { OAUTHX_GITHUB_REFRESH_TOKEN: "rt-seed-never-sent" };
     const noClient = await run(["token", "github"], seed);
