@@ -164,11 +164,12 @@ describe("CI job, 5-minute tokens, rotation with reuse detection", () => {
     expect(readdirSync(directory).filter((name) => name.endsWith(".cache"))).toHaveLength(2);
     // Planting one seed's cache under the other's name: it does not open, and nothing is sent.
     const [a, b] = readdirSync(directory).filter((name) => name.endsWith(".cache")) as [string, string];
-    writeFileSync(join(directory, b), readFileSync(join(directory, a)), { mode: 0o600 });
-    writeFileSync(join(directory, a), readFileSync(join(directory, b)), { mode: 0o600 });
+    const [bytesA, bytesB] = [readFileSync(join(directory, a)), readFileSync(join(directory, b))];
+    writeFileSync(join(directory, a), bytesB, { mode: 0o600 });
+    writeFileSync(join(directory, b), bytesA, { mode: 0o600 });
     const before = server.counters.tokenRequests;
     const planted = await second.oauthx(["token", "local", "--min-ttl", "1h"], shared);
-    expect(planted.code).toBe(8);
+    expect(planted.code, planted.stderr + planted.stdout).toBe(8);
     expect(planted.stderr).toContain("STORE_CORRUPT");
     expect(planted.stderr).toContain("does not open with this seed");
     expect(server.counters.tokenRequests).toBe(before);
