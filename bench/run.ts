@@ -14,7 +14,8 @@
 // binary that has been on disk a while, and one extra line gives `token`'s RSS straight after the
 // build.
 //   - binary size minus the Bun runtime's own (the hello world's size);
-//   - 32 concurrent `oauthx token` on an expired token against oidc-provider with rotation.
+//   - 32 concurrent `oauthx token` on an expired token against oidc-provider with rotation;
+//   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache.
 //
 // Timings come from hyperfine (-N, no shell). Runs are split into passes that alternate between
 // the commands, and each command's times are pooled over the passes before taking the median, so a
@@ -53,12 +54,14 @@ const RSS_RUNS = quick ? 3 : 7;
 const RACE_PROCESSES = 32;
 const RACE_ROUNDS = quick ? 2 : 5;
 
+/** The start-up targets (ratios measured side by side in one run; see docs/performance.md). */
 const TARGETS = {
-  tokenVsGh: 0.4,
-  tokenVsFloor: 3,
+  versionVsFloor: 1.3,
+  tokenVsFloor: 2.5,
+  tokenVsGh: 0.3,
   execOverheadMs: 15,
-  rssMiB: 45,
-  codeMiB: 4,
+  rssMiB: 40,
+  codeMiB: 3,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -283,6 +286,8 @@ interface RaceRound {
 interface RaceResult {
   rounds: RaceRound[];
   singleRefreshMs: number[];
+  /** A CI job's later `token` (seeded, answered from the CI cache) next to the floor, in one run. */
+  ciCached: { tokenMs: number; floorMs: number };
 }
 
 function runBinary(
@@ -303,6 +308,44 @@ function runBinary(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * A CI job: the login's refresh token becomes the seed (OAUTHX_LOCAL_REFRESH_TOKEN); the first
+ * call spends it and fills the job's CI cache; the calls timed are the later ones, which answer
+ * from the cache. Its own hyperfine run (its environment holds the seed), with the floor beside it.
+ */
+async function ciCachedCall(
+  setup: Setup,
+  server: { counters: { refreshRequests: number } },
+  seed: string,
+): Promise<{ tokenMs: number; floorMs: number }> {
+  const cacheDir = join(setup.dir, "ci-cache");
+  mkdirSync(cacheDir, { mode: 0o700 });
+  const env = {
+    ...setup.env,
+    OAUTHX_HOME: join(setup.dir, "race-home"),
+    OAUTHX_LOCAL_REFRESH_TOKEN: seed,
+    OAUTHX_CI_CACHE_DIR: cacheDir,
+    CI: "true",
+  };
+  const before = server.counters.refreshRequests;
+  const first = await runBinary(setup.oauthx, ["token", "local"], env);
+  if (first.code !== 0) throw new Error(`CI token failed: ${first.stderr}`);
+  const timings = hyperfine(
+    which("hyperfine")!,
+    [
+      { name: "oauthx token local (CI, cached)", command: [setup.oauthx, "token", "local"] },
+      { name: "bun hello world (floor)", command: [setup.hello] },
+    ],
+    env,
+    setup.dir,
+  );
+  const refreshes = server.counters.refreshRequests - before;
+  if (refreshes !== 1)
+    throw new Error(`the CI calls made ${refreshes} refreshes, not 1: the cache was not used`);
+  const med = (name: string) => ms(median(timings.find((t) => t.name === name)!.times));
+  return { tokenMs: med("oauthx token local (CI, cached)"), floorMs: med("bun hello world (floor)") };
 }
 
 async function refreshRace(setup: Setup): Promise<RaceResult> {
@@ -367,7 +410,9 @@ async function refreshRace(setup: Setup): Promise<RaceResult> {
       });
       process.stderr.write(`bench: refresh race round ${round + 1}/${RACE_ROUNDS} done\n`);
     }
-    return { rounds, singleRefreshMs };
+    const seed = getEntry(await store.read(), "local", "default")?.refresh_token;
+    if (!seed) throw new Error("the race left no refresh token to seed CI with");
+    return { rounds, singleRefreshMs, ciCached: await ciCachedCall(setup, server, seed) };
   } finally {
     await server.close();
   }
@@ -397,6 +442,11 @@ function machineLine(tools: { hyperfine: string; gh: string }, oauthx: string): 
 
 function verdict(ok: boolean): string {
   return ok ? "met" : "**missed**";
+}
+
+/** A table row for a figure with a target. */
+function row(measurement: string, result: string, target: string, met: boolean): string {
+  return `| ${measurement} | ${result} | ${target} | ${verdict(met)} |`;
 }
 
 async function main(): Promise<void> {
@@ -462,7 +512,9 @@ async function main(): Promise<void> {
     process.stderr.write("bench: refresh race against oidc-provider\n");
     const race = await refreshRace(setup);
 
+    const version = med("oauthx --version");
     const checks = {
+      versionVsFloor: version / floor,
       tokenVsGh: token / gh,
       tokenVsFloor: token / floor,
       execOverhead: exec - trueMs,
@@ -498,20 +550,52 @@ async function main(): Promise<void> {
       `| warm \`oauthx token github\` | ${fmt(token)} ms (${spread("oauthx token github")}) | | |`,
       `| \`gh auth token\` (gh, plaintext hosts.yml) | ${fmt(gh)} ms (${spread("gh auth token")}) | | |`,
       `| Bun hello world, compiled (the floor) | ${fmt(floor)} ms (${spread("bun hello world (floor)")}) | | |`,
-      `| \`oauthx --version\` (start-up alone, no store) | ${fmt(med("oauthx --version"))} ms (${spread("oauthx --version")}) | | |`,
-      `| token ÷ gh | ${fmt(checks.tokenVsGh, 3)} | ≤ ${TARGETS.tokenVsGh} | ${verdict(checks.tokenVsGh <= TARGETS.tokenVsGh)} |`,
-      `| token ÷ floor | ${fmt(checks.tokenVsFloor, 3)} | ≤ ${TARGETS.tokenVsFloor} | ${verdict(checks.tokenVsFloor <= TARGETS.tokenVsFloor)} |`,
+      `| \`oauthx --version\` (start-up alone, no store) | ${fmt(version)} ms (${spread("oauthx --version")}) | | |`,
+      row(
+        "--version ÷ floor",
+        fmt(checks.versionVsFloor, 3),
+        `≤ ${TARGETS.versionVsFloor}`,
+        checks.versionVsFloor <= TARGETS.versionVsFloor,
+      ),
+      row(
+        "token ÷ floor",
+        fmt(checks.tokenVsFloor, 3),
+        `≤ ${TARGETS.tokenVsFloor}`,
+        checks.tokenVsFloor <= TARGETS.tokenVsFloor,
+      ),
+      row(
+        "token ÷ gh",
+        fmt(checks.tokenVsGh, 3),
+        `≤ ${TARGETS.tokenVsGh}`,
+        checks.tokenVsGh <= TARGETS.tokenVsGh,
+      ),
       `| warm \`oauthx token github\` with a user providers file (valibot; the YAML parse remembered) | ${fmt(tokenWithFile)} ms (÷ floor ${fmt(tokenWithFile / floor, 2)}) | | |`,
       `| \`oauthx exec github -- true\` | ${fmt(exec)} ms (${spread("oauthx exec github -- true")}) | | |`,
       `| \`true\` | ${fmt(trueMs, 2)} ms | | |`,
-      `| exec overhead (exec − true) | ${fmt(checks.execOverhead)} ms | ≤ ${TARGETS.execOverheadMs} ms | ${verdict(checks.execOverhead <= TARGETS.execOverheadMs)} |`,
-      `| peak RSS: token / exec | ${fmt(rss.token / 1024)} / ${fmt(rss.exec / 1024)} MiB | ≤ ${TARGETS.rssMiB} MiB | ${verdict(checks.rss <= TARGETS.rssMiB)} |`,
+      row(
+        "exec overhead (exec − true)",
+        `${fmt(checks.execOverhead)} ms`,
+        `≤ ${TARGETS.execOverheadMs} ms`,
+        checks.execOverhead <= TARGETS.execOverheadMs,
+      ),
+      row(
+        "peak RSS: token / exec",
+        `${fmt(rss.token / 1024)} / ${fmt(rss.exec / 1024)} MiB`,
+        `≤ ${TARGETS.rssMiB} MiB`,
+        checks.rss <= TARGETS.rssMiB,
+      ),
       `| peak RSS: gh auth token / hello world | ${fmt(rss.gh / 1024)} / ${fmt(rss.hello / 1024)} MiB | | |`,
       `| peak RSS: token, binary straight after the build (page cache from the write) | ${fmt(rssJustWritten / 1024)} MiB | | |`,
       `| binary: oauthx / hello world | ${fmt(mib(sizes.oauthx))} / ${fmt(mib(sizes.hello))} MiB | | |`,
-      `| our code in the binary (difference) | ${fmt(checks.code, 2)} MiB | ≤ ${TARGETS.codeMiB} MiB | ${verdict(checks.code <= TARGETS.codeMiB)} |`,
+      row(
+        "our code in the binary (difference)",
+        `${fmt(checks.code, 2)} MiB`,
+        `≤ ${TARGETS.codeMiB} MiB`,
+        checks.code <= TARGETS.codeMiB,
+      ),
       `| ${RACE_PROCESSES} concurrent \`token\` on an expired token, oidc-provider with rotation: refresh requests per round | ${raceRefreshes.join(", ")} (${race.rounds.reduce((n, r) => n + r.failures, 0)} failures, ${race.rounds.reduce((n, r) => n + r.grantsRevoked, 0)} grants revoked) | 1, no failure, no revocation | ${verdict(raceOk)} |`,
       `| ${RACE_PROCESSES} concurrent: wall time, median of ${RACE_ROUNDS} rounds | ${fmt(median(race.rounds.map((r) => r.wallMs)), 0)} ms (one process alone: ${fmt(median(race.singleRefreshMs), 0)} ms) | | |`,
+      `| CI job, a later \`oauthx token\` (seeded, from the CI cache) ÷ floor, own run | ${fmt(race.ciCached.tokenMs)} ms ÷ ${fmt(race.ciCached.floorMs)} ms = ${fmt(race.ciCached.tokenMs / race.ciCached.floorMs, 2)} | | |`,
       "",
       `CPU time per run (median of pass means, user + system): token ${fmt(cpu("oauthx token github"))} ms, gh ${fmt(cpu("gh auth token"))} ms, floor ${fmt(cpu("bun hello world (floor)"))} ms.`,
       "",
