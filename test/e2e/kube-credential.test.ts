@@ -30,19 +30,25 @@ import { spawnOnTerminal } from "../support/terminal.ts";
 const PODS = "/api/v1/namespaces/default/pods";
 const V1 = "client.authentication.k8s.io/v1";
 const V1BETA1 = "client.authentication.k8s.io/v1beta1";
+/** ExecCredential v1 exists from kubectl 1.22; Debian 12's kubernetes-client is 1.20 (v1beta1). */
+const FIRST_MINOR_WITH_V1 = 22;
 
 describe("oauthx kube-credential", () => {
   let server: AuthServer;
   let kube: KubeApiServer;
   let cli: CliHarness;
   let root: string;
+  let newest: string;
 
   beforeAll(async () => {
     if (!existsSync(BIN.oauthx)) throw new Error("dist/oauthx is missing: run `npm run build` first");
-    const kubectl = spawnSync("kubectl", ["version", "--client"], { encoding: "utf8" });
+    const kubectl = spawnSync("kubectl", ["version", "--client", "-o", "json"], { encoding: "utf8" });
     if (kubectl.error || kubectl.status !== 0) {
       throw new Error("kubectl is not installed: these tests run a real kubectl (.ci/run installs it)");
     }
+    const minor = Number.parseInt(JSON.parse(kubectl.stdout).clientVersion.minor, 10);
+    // The flows below use the newest version this kubectl speaks, as its users' kubeconfigs do.
+    newest = minor >= FIRST_MINOR_WITH_V1 ? V1 : V1BETA1;
     server = await startAuthServer({ accessTokenTtl: 600 });
     kube = await startKubeApiServer({
       accepts: async (token) => (await userinfoStatus(server, token)) === 200,
@@ -112,9 +118,9 @@ describe("oauthx kube-credential", () => {
     });
   }
 
-  it("kubectl (ExecCredential v1) gets a fresh token from oauthx and the API server accepts it", async () => {
+  it("kubectl (ExecCredential v1, or v1beta1 before kubectl 1.22) gets a fresh token from oauthx and the API server accepts it", async () => {
     const before = kube.requests.length;
-    const result = await kubectl(kubeconfig({ apiVersion: V1, interactiveMode: "Never" }));
+    const result = await kubectl(kubeconfig({ apiVersion: newest, interactiveMode: "Never" }));
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ kind: "PodList" });
     const sent = kube.requests.slice(before).filter((request) => request.bearer !== undefined);
@@ -174,7 +180,7 @@ describe("oauthx kube-credential", () => {
   it("no login with interactiveMode Never: kubectl fails and shows oauthx's message", async () => {
     const before = kube.requests.length;
     const config = kubeconfig({
-      apiVersion: V1,
+      apiVersion: newest,
       interactiveMode: "Never",
       args: ["local", "--profile", "nobody"],
     });
@@ -188,7 +194,7 @@ describe("oauthx kube-credential", () => {
   it("no login, IfAvailable, at a terminal: the README's oidc kubeconfig logs in, then kubectl goes on", async () => {
     // The built-in oidc provider, its issuer and client id from the exec entry's env, as documented.
     const config = kubeconfig({
-      apiVersion: V1,
+      apiVersion: newest,
       interactiveMode: "IfAvailable",
       args: ["oidc"],
       env: { OAUTHX_OIDC_ISSUER: server.issuer, OAUTHX_OIDC_CLIENT_ID: NATIVE_CLIENT_ID },
@@ -216,10 +222,10 @@ describe("oauthx kube-credential", () => {
     });
     try {
       const config = kubeconfig(
-        { apiVersion: V1, interactiveMode: "Never", args: ["local", "--token", "id"] },
+        { apiVersion: newest, interactiveMode: "Never", args: ["local", "--token", "id"] },
         oidcServer,
       );
-      const accessConfig = kubeconfig({ apiVersion: V1, interactiveMode: "Never" }, oidcServer);
+      const accessConfig = kubeconfig({ apiVersion: newest, interactiveMode: "Never" }, oidcServer);
       const result = await kubectl(config);
       expect(result.code, result.stderr).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ kind: "PodList" });
@@ -239,7 +245,7 @@ describe("oauthx kube-credential", () => {
     const ciHome = join(root, "ci-home");
     mkdirSync(ciHome, { mode: 0o700 });
     writeFileSync(join(ciHome, "providers.yaml"), readFileSync(join(cli.home, "providers.yaml")));
-    const result = await kubectl(kubeconfig({ apiVersion: V1, interactiveMode: "Never" }), {
+    const result = await kubectl(kubeconfig({ apiVersion: newest, interactiveMode: "Never" }), {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
       OAUTHX_HOME: ciHome,
       OAUTHX_CI_CACHE_DIR: join(root, "runner-temp"),
