@@ -2,7 +2,6 @@
 // server, with the login and consent pages completed by HTTP.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { prepareAuthorization } from "../../src/oauth/authorize.ts";
 import { discover } from "../../src/oauth/discovery.ts";
 import { accountLabelFromClaims, decodeIdTokenClaimsUnverified } from "../../src/oauth/id-token.ts";
@@ -18,6 +17,7 @@ import {
   startAuthServer,
 } from "../support/auth-server.ts";
 import { browserlessLogin } from "../support/browserless-login.ts";
+import { rejection } from "../support/rejection.ts";
 
 let as: AuthServer;
 beforeEach(async () => {
@@ -33,16 +33,6 @@ const confidentialClient: Client = {
   client_secret: CONFIDENTIAL_CLIENT_SECRET,
   client_auth: "client_secret_basic",
 };
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 /** One full login: loopback server, authorization URL, browserless login, code exchange. */
 async function login(client: Client, scopes = ["openid", "email", "offline_access"]) {

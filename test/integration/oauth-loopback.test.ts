@@ -4,27 +4,17 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { prepareAuthorization } from "../../src/oauth/authorize.ts";
 import { startLoopbackServer } from "../../src/oauth/loopback.ts";
 import { exchangeCode } from "../../src/oauth/token-endpoint.ts";
 import { NATIVE_CLIENT_ID, startAuthServer } from "../support/auth-server.ts";
 import { browserlessLogin } from "../support/browserless-login.ts";
+import { rejection } from "../support/rejection.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function refused(url: string): Promise<boolean> {
   try {

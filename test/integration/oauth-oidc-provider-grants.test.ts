@@ -3,7 +3,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { prepareAuthorization } from "../../src/oauth/authorize.ts";
 import { pollDeviceToken, startDeviceAuthorization } from "../../src/oauth/device.ts";
 import { discover } from "../../src/oauth/discovery.ts";
@@ -19,6 +18,7 @@ import {
   startAuthServer,
 } from "../support/auth-server.ts";
 import { browserlessLogin } from "../support/browserless-login.ts";
+import { rejection } from "../support/rejection.ts";
 
 let as: AuthServer;
 beforeEach(async () => {
@@ -30,16 +30,6 @@ afterEach(async () => {
 
 const nativeClient: Client = { client_id: NATIVE_CLIENT_ID, client_auth: "none" };
 const relogin = "run `oauthx login test`";
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function login(server: AuthorizationServer, client: Client = nativeClient): Promise<TokenSet> {
   const loopback = await startLoopbackServer();

@@ -3,7 +3,6 @@
 // server may have received it; only 429/503 with Retry-After and failures before sending are retried.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { pollDeviceToken, startDeviceAuthorization } from "../../src/oauth/device.ts";
 import { revokeToken } from "../../src/oauth/revoke.ts";
 import { exchangeCode, refreshToken } from "../../src/oauth/token-endpoint.ts";
@@ -15,21 +14,12 @@ import {
   GITHUB_FAKE_GOOD_CODE,
   startGitHubTokenEndpoint,
 } from "../support/quirk-github-token-endpoint.ts";
+import { rejection } from "../support/rejection.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 const CODE = "one-time-code-value";
 const VERIFIER = "v".repeat(50);

@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./loopback-http.ts";
 
 /** Where Debian's git package puts it; `git --exec-path` says where elsewhere. */
 export function gitHttpBackend(): string {
@@ -99,24 +99,8 @@ export async function startGitHttpServer(options: {
     record.status = response.statusCode;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    host: `127.0.0.1:${port}`,
-    requests,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  const listening = await listenOnLoopback(server);
+  return { url: listening.url, host: new URL(listening.url).host, requests, close: listening.close };
 }
 
 function basicCredentials(header: string | undefined): { username?: string; password?: string } {

@@ -8,9 +8,9 @@ import { spawnSync } from "node:child_process";
 import { type JsonWebKey as CryptoJwk, constants, createPublicKey, verify } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { listenOnLoopback } from "./loopback-http.ts";
 
 export interface KubeApiServer {
   /** `https://127.0.0.1:<port>` */
@@ -94,24 +94,8 @@ export async function startKubeApiServer(options: {
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  return {
-    url: `https://127.0.0.1:${port}`,
-    certificate: cert,
-    requests,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
-  };
+  const listening = await listenOnLoopback(server);
+  return { url: listening.url, certificate: cert, requests, close: listening.close };
 }
 
 /**

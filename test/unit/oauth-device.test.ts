@@ -2,9 +2,9 @@
 // the user's terminal, so what the server sent is made printable before it leaves the protocol layer.
 
 import { describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { startDeviceAuthorization } from "../../src/oauth/device.ts";
 import type { Client } from "../../src/oauth/types.ts";
+import { rejection } from "../support/rejection.ts";
 
 const server = {
   token_endpoint: "https://auth.example.com/token",
@@ -23,16 +23,6 @@ function answering(body: object) {
 
 const start = (body: object) =>
   startDeviceAuthorization(server, client, { scopes: ["repo"] }, { fetch: answering(body) });
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 const valid = {
   device_code: "dc-123",

@@ -6,9 +6,9 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { failedBeforeSending, isTimeoutFailure, sendHttp } from "../../src/oauth/http.ts";
 import { listenOnLoopback } from "../support/loopback-http.ts";
+import { rejection } from "../support/rejection.ts";
 
 const coded = (message: string, code: string) => Object.assign(new Error(message), { code });
 /** Node's fetch: TypeError("fetch failed") with the system error as its cause. */
@@ -123,16 +123,6 @@ const tokenRequest = {
   url: new URL("https://auth.example.com/token"),
   form: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "rt-once" }),
 };
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("sendHttp: when a request is sent again", () => {
   it("retries a connection that was refused, with the same body, and returns the answer", async () => {

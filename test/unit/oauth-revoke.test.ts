@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { type RevocationOptions, revokesAccessTokenOnly, revokeToken } from "../../src/oauth/revoke.ts";
 import type { Client } from "../../src/oauth/types.ts";
+import { rejection } from "../support/rejection.ts";
 
 interface Seen {
   method: string;
@@ -24,16 +24,6 @@ function fakeFetch(status: number, body: string, contentType = "application/json
     return new Response(status === 204 ? null : body, { status, headers: { "content-type": contentType } });
   }) as typeof globalThis.fetch;
   return { seen, fetch };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
 }
 
 const client: Client = { client_id: "app", client_secret: "app-secret", client_auth: "client_secret_post" };

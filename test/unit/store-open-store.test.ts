@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { type ErrorCode, isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { emptyDocument, type StoreDocument, withEntry } from "../../src/store/document.ts";
 import { type OpenStoreOptions, openStore } from "../../src/store/store.ts";
+import { rejection } from "../support/rejection.ts";
 import { deadPid } from "../support/store-spawn.ts";
 import { fingerprint, modeOf, sampleEntry, useTempHome } from "../support/store-temp-home.ts";
 
@@ -35,15 +36,6 @@ async function encryptTo(
     encrypter.setPassphrase(recipientOrPassphrase.passphrase);
   }
   return encrypter.encrypt(text);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as OauthxError;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** Every secret a test used: none may appear in any error. */

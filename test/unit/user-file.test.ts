@@ -1,23 +1,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { addUserProvider } from "../../src/providers/user-file.ts";
 import { mergeUserProviders } from "../../src/providers/user-providers.ts";
+import { rejection } from "../support/rejection.ts";
 import { modeOf, useTempHome } from "../support/store-temp-home.ts";
 
 const tempHome = useTempHome();
 const acme = { name: "Acme SSO", issuer: "https://sso.acme.example", client_id: "cli-1", scopes: ["openid"] };
-
-async function rejection(promise: Promise<unknown>): Promise<OauthxError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOauthxError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a rejection");
-}
 
 function fileIn(text?: string): string {
   const file = path.join(tempHome().root, "providers.yaml");
