@@ -9,7 +9,12 @@ import type { Registry } from "../providers/registry.ts";
 import type { TokenEntry } from "../store/document.ts";
 import type { Seed } from "./ci-seed.ts";
 import type { Context } from "./context.ts";
-import { type DocumentStore, type Refresher, TokenManager } from "./token-manager.ts";
+import {
+  type DocumentStore,
+  type Refresher,
+  TokenManager,
+  type TokenManagerOptions,
+} from "./token-manager.ts";
 
 export const DEFAULT_PROFILE = "default";
 
@@ -44,28 +49,35 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
     );
     return registry;
   };
-  let store: DocumentStore;
   let seed: Seed | undefined;
+  let store: DocumentStore | undefined;
+  let onRotate: TokenManagerOptions["onRotate"];
   if (ciMode) {
     // The registry is not loaded here: a call that finds its token in the CI cache sends nothing
     // and needs none, and the first call, which refreshes, checks the provider id before anything.
-    const { readSeed } = await import("./ci-seed.ts");
-    seed = readSeed(ctx.env, provider, profile);
+    try {
+      seed = (await import("./ci-seed.ts")).readSeed(ctx.env, provider, profile);
+      if (seed) {
+        const ci = await import("./ci-mode.ts");
+        store = await ci.openSeededStore(ctx, seed);
+        // Rotation matters only for a seed: in the store, the new refresh token replaces the old.
+        onRotate = ci.rotationHandler(ctx, seed);
+      }
+    } catch (error) {
+      // A bad seed or cache setting is reported for a provider that exists; a misspelt id first.
+      (await loadRegistry()).get(provider);
+      throw error;
+    }
   }
-  if (seed) {
-    const { openSeededStore } = await import("./ci-mode.ts");
-    store = await openSeededStore(ctx, seed);
-  } else {
+  if (!store) {
     const { openStore } = await import("../store/store.ts");
     store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
   }
-  const onRotate = seed ? (await import("./ci-mode.ts")).rotationHandler(ctx, seed) : undefined;
   const manager = new TokenManager({
     store,
     now: ctx.now,
     // A library must not take over its host's signals; the CLI defers them during a refresh.
     ...(options.deferSignals === false ? {} : { critical: withSignalsDeferred }),
-    // Rotation matters only for a seed: in the store, the new refresh token replaces the old.
     ...(onRotate ? { onRotate } : {}),
     // No login for an id the registry does not know: say it is unknown, not that a login is missing.
     knownProvider: async (id) => void (await loadRegistry()).get(id),

@@ -97,7 +97,18 @@ export class TokenManager {
 
   /** The stored entry, without refreshing; AUTH_REQUIRED when there is none. */
   async peek(provider: string, profile: string): Promise<TokenEntry> {
-    return this.#requireLogin(await this.#store.read(), provider, profile);
+    return this.#requireLogin(await this.#readFor(provider), provider, profile);
+  }
+
+  /** The store, read for `provider`: a store that does not open (no identity, damaged) is
+   * reported for a provider that exists; a misspelt id is told so first. */
+  async #readFor(provider: string): Promise<StoreDocument> {
+    try {
+      return await this.#store.read();
+    } catch (error) {
+      await this.#knownProvider?.(provider);
+      throw error;
+    }
   }
 
   async #requireLogin(document: StoreDocument, provider: string, profile: string): Promise<TokenEntry> {
@@ -109,7 +120,11 @@ export class TokenManager {
     const minTtl = request.minTtlSeconds ?? DEFAULT_MIN_TTL_SECONDS;
     let seen: TokenEntry | undefined;
     if (!request.force) {
-      seen = await this.#requireLogin(await this.#store.read(), request.provider, request.profile);
+      seen = await this.#requireLogin(
+        await this.#readFor(request.provider),
+        request.provider,
+        request.profile,
+      );
       if (isFresh(seen, minTtl, this.#now())) return seen;
     }
     const key = `${request.provider}\u0000${request.profile}`;
@@ -129,7 +144,7 @@ export class TokenManager {
     let used: string | undefined;
     let rotated: string | undefined;
     await request.refresher.prepare?.(
-      seen ?? (await this.#requireLogin(await this.#store.read(), provider, profile)),
+      seen ?? (await this.#requireLogin(await this.#readFor(provider), provider, profile)),
     );
     try {
       const document = await this.#critical(() =>

@@ -69,13 +69,39 @@ describe("messages", () => {
   });
 
   it.each([
-    ["token", ["token", "githb"]],
-    ["exec", ["exec", "githb", "--", "true"]],
-  ])("in CI mode, %s with a seed for a misspelt provider suggests the right one", async (_name, argv) => {
+    ["token", ["token", "githb"], "rt-seed"],
+    ["exec", ["exec", "githb", "--", "true"], "rt-seed"],
+    // What GitHub Actions gives for a secret that does not exist: the id is still checked first.
+    ["token, with an empty seed", ["token", "githb"], ""],
+  ])("in CI mode, %s for a misspelt provider suggests the right one", async (_name, argv, seed) => {
     const cacheDir = join(home, "ci-cache");
-    const result = await run(argv, { OAUTHX_GITHB_REFRESH_TOKEN: "rt-seed", OAUTHX_CI_CACHE_DIR: cacheDir });
+    const result = await run(argv, { OAUTHX_GITHB_REFRESH_TOKEN: seed, OAUTHX_CI_CACHE_DIR: cacheDir });
     expect(result.code).toBe(3);
     expect(result.err).toContain('unknown provider "githb"; did you mean "github"? [UNKNOWN_PROVIDER]');
+  });
+
+  it.each([
+    ["token", ["token", "githb"]],
+    ["refresh", ["refresh", "githb"]],
+    ["kube-credential", ["kube-credential", "githb"]],
+  ])("%s with a misspelt provider says so even when the store does not open", async (_name, argv) => {
+    await openStore({ home, env: {} }).update((document) =>
+      withEntry(document, "github", "default", {
+        access_token: "at-kept",
+        token_type: "bearer",
+        expires_at: Math.floor(Date.now() / 1000) + 3600,
+        scopes: [],
+        obtained_at: Math.floor(Date.now() / 1000),
+      }),
+    );
+    rmSync(join(home, "identity.txt"));
+    const result = await run(argv);
+    expect(result.code).toBe(3);
+    expect(result.err).toContain('unknown provider "githb"; did you mean "github"? [UNKNOWN_PROVIDER]');
+    // The right id gets the store's own error.
+    const right = await run([argv[0] as string, "github"]);
+    expect(right.code).toBe(8);
+    expect(right.err).toContain("[DECRYPT_FAILED]");
   });
 
   it("in CI mode a missing client id or secret is a CI remedy, not `login --client-secret-stdin`", async () => {
