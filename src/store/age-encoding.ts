@@ -37,15 +37,14 @@ function polymod(values: number[]): number {
 
 /** A Bech32 string's lower-case prefix and data bytes; undefined unless it is valid BIP 173 Bech32. */
 export function decodeBech32(text: string): { prefix: string; bytes: Uint8Array } | undefined {
+  // Printable ASCII only (BIP 173), checked before case folding: toLowerCase maps some non-ASCII
+  // letters to ASCII ones (U+212A KELVIN SIGN becomes "k").
+  if (!/^[\x21-\x7e]+$/.test(text)) return undefined;
   const lower = text.toLowerCase();
   if (text !== lower && text !== text.toUpperCase()) return undefined;
   const separator = lower.lastIndexOf("1");
   if (separator < 1 || lower.length - separator - 1 < 6) return undefined;
   const prefix = lower.slice(0, separator);
-  for (let i = 0; i < prefix.length; i++) {
-    const code = prefix.charCodeAt(i);
-    if (code < 33 || code > 126) return undefined;
-  }
   const words: number[] = [];
   for (const char of lower.slice(separator + 1)) {
     const word = BECH32_CHARSET.indexOf(char);

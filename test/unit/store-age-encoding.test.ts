@@ -68,4 +68,15 @@ describe("age encodings", () => {
     );
     expect(decodeBech32("AGE-SECRET-KEY-1qqqq")).toBeUndefined();
   });
+
+  it("Bech32 refuses a non-ASCII letter that lower-cases to an ASCII one, as @scure/base does", () => {
+    const encoded = bech32.encode("age-secret-key-", bech32.toWords(new Uint8Array(32).fill(7)), false);
+    const at = encoded.indexOf("k", encoded.indexOf("1"));
+    expect(at).toBeGreaterThan(0);
+    // U+212A KELVIN SIGN: "\u212a".toLowerCase() === "k".
+    const kelvin = `${encoded.slice(0, at)}\u212a${encoded.slice(at + 1)}`;
+    expect(kelvin.toLowerCase()).toBe(encoded);
+    expect(scureBech32(kelvin)).toBeUndefined();
+    expect(decodeBech32(kelvin)).toBeUndefined();
+  });
 });
