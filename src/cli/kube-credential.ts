@@ -79,11 +79,9 @@ async function freshCredential(
   const session = await openSession(ctx, { provider, profile });
   const request = { provider, profile, refresher: session.refresher(provider, profile) };
   const token = await session.manager.getToken(request);
-  const wanted =
-    kind ??
-    ((await session.registry()).get(provider).definition.kube_credential_token === "id_token"
-      ? "id"
-      : "access");
+  // Without --token, the provider's kube_credential_token decides (the registry loads for it).
+  const configured = kind ?? (await session.registry()).get(provider).definition.kube_credential_token;
+  const wanted = configured === "id" || configured === "id_token" ? "id" : "access";
   if (wanted === "access") return { token: token.access_token, expiresAt: token.expires_at };
   // An ID token lives its own life (its `exp`): when it is about to end, a refresh may bring a
   // new one (OIDC Core §12.2), and only the refresh can.

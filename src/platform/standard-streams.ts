@@ -24,10 +24,12 @@ export interface Output {
 }
 
 /**
- * Writes to descriptor 1 or 2 synchronously, whole. If the descriptor is non-blocking and full
- * (EAGAIN, a pipe its reader is slow to drain), this and every later write go through Node's
- * stream instead, which queues them in order. When the reader has gone (EPIPE, `oauthx … | head`),
- * further output is dropped, as a CLI that ignores SIGPIPE should.
+ * Writes to descriptor 1 or 2 synchronously, whole. On Bun a text of whole lines goes through
+ * console.log/console.error, which write it whole, in order, and drop it once the reader has gone.
+ * Otherwise write(2): if the descriptor is non-blocking and full (EAGAIN, a pipe its reader is slow
+ * to drain), this and every later write go through Node's stream instead, which queues them in
+ * order; when the reader has gone (EPIPE, `oauthx … | head`), further output is dropped, as a CLI
+ * that ignores SIGPIPE should.
  */
 export function descriptorOutput(fd: 1 | 2): Output {
   let mode: "sync" | "stream" | "closed" = "sync";
