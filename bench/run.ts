@@ -349,24 +349,13 @@ async function ciCachedCall(
 }
 
 async function refreshRace(setup: Setup): Promise<RaceResult> {
-  const { startAuthServer, NATIVE_CLIENT_ID } = await import("../test/support/auth-server.ts");
+  const { startAuthServer, localProviderYaml } = await import("../test/support/auth-server.ts");
   const { openStore } = await import("../src/store/store.ts");
   const { getEntry, withEntry } = await import("../src/store/document.ts");
   const server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
   const home = join(setup.dir, "race-home");
   mkdirSync(home, { mode: 0o700 });
-  writeFileSync(
-    join(home, "providers.yaml"),
-    [
-      "providers:",
-      "  local:",
-      "    name: Local Test Server",
-      `    issuer: ${server.issuer}`,
-      `    client_id: ${NATIVE_CLIENT_ID}`,
-      "    scopes: [openid, email, offline_access]",
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(join(home, "providers.yaml"), localProviderYaml(server));
   const browser = join(setup.dir, "browser");
   writeFileSync(browser, `#!/bin/sh\nexec "${NODE}" "${join(ROOT, "test/support/browser-bot.ts")}" "$1"\n`);
   chmodSync(browser, 0o755);

@@ -19,6 +19,7 @@ import { basename, join, resolve } from "node:path";
 import process from "node:process";
 import {
   type AuthServer,
+  localProviderYaml,
   NATIVE_CLIENT_ID,
   REDIRECT_URI,
   startAuthServer,
@@ -152,19 +153,7 @@ async function checkVersion(binary: string, env: NodeJS.ProcessEnv): Promise<str
 async function checkToken(binary: string, server: AuthServer, work: string): Promise<string> {
   const home = join(work, "home");
   mkdirSync(home, { recursive: true });
-  writeFileSync(
-    join(home, "providers.yaml"),
-    [
-      "providers:",
-      "  local:",
-      "    name: Local Test Server",
-      `    issuer: ${server.issuer}`,
-      `    api_base: ${server.issuer}`,
-      `    client_id: ${NATIVE_CLIENT_ID}`,
-      "    scopes: [openid, email, offline_access]",
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(join(home, "providers.yaml"), localProviderYaml(server));
   const seed = await grantRefreshToken(server, "smoke");
   const env = binaryEnv({
     OAUTHX_HOME: home,

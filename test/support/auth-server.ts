@@ -210,3 +210,21 @@ export async function userinfoStatus(server: AuthServer, token: string): Promise
   await response.body?.cancel();
   return response.status;
 }
+
+/**
+ * A providers file whose `local` provider is this server, as the tests log in to it: the native
+ * (public) client, discovery from the issuer, the API at the issuer, two variables for `exec`.
+ */
+export function localProviderYaml(server: AuthServer): string {
+  return [
+    "providers:",
+    "  local:",
+    "    name: Local Test Server",
+    `    issuer: ${server.issuer}`,
+    `    api_base: ${server.issuer}`,
+    `    client_id: ${NATIVE_CLIENT_ID}`,
+    "    scopes: [openid, email, offline_access]",
+    "    env: [LOCAL_TOKEN, LOCAL_ACCESS_TOKEN]",
+    "",
+  ].join("\n");
+}

@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AuthServer, NATIVE_CLIENT_ID } from "./auth-server.ts";
+import { type AuthServer, localProviderYaml } from "./auth-server.ts";
 import { BIN, type Ran, ROOT, run } from "./run-node.ts";
 
 export interface CliHarness {
@@ -27,19 +27,7 @@ export function cliHarness(server: AuthServer, options: { providerYaml?: string 
     `#!/bin/sh\nexec "${BIN.node}" "${join(ROOT, "test/support/browser-bot.ts")}" "$1"\n`,
   );
   chmodSync(browser, 0o755);
-  const yaml =
-    options.providerYaml ??
-    [
-      "providers:",
-      "  local:",
-      "    name: Local Test Server",
-      `    issuer: ${server.issuer}`,
-      `    api_base: ${server.issuer}`,
-      `    client_id: ${NATIVE_CLIENT_ID}`,
-      "    scopes: [openid, email, offline_access]",
-      "    env: [LOCAL_TOKEN, LOCAL_ACCESS_TOKEN]",
-      "",
-    ].join("\n");
+  const yaml = options.providerYaml ?? localProviderYaml(server);
   mkdirSync(home, { mode: 0o700 });
   writeFileSync(join(home, "providers.yaml"), yaml);
   const env: Record<string, string> = {
