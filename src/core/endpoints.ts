@@ -17,12 +17,18 @@ export async function resolveEndpoints(
   cache: DiscoveryCache,
   options: Pick<HttpOptions, "timeoutMs" | "retry"> = {},
 ): Promise<ResolvedClient> {
-  const { issuer, token_endpoint, authorization_endpoint } = client.server;
-  if (!issuer || (token_endpoint && authorization_endpoint)) return client;
+  const { issuer } = client.server;
+  if (!issuer || !needsDiscovery(client)) return client;
   const cached = cache?.discovery?.[issuer] as AuthorizationServerMetadata | undefined;
   const metadata = cached ?? (await fetchMetadata(issuer, client, options));
   const server: AuthorizationServer = { ...pickEndpoints(metadata), ...definedOnly(client.server) };
   return { ...client, server, metadata };
+}
+
+/** An issuer-described provider whose entry leaves out an endpoint a flow needs. */
+export function needsDiscovery(client: ProviderClient): boolean {
+  const { issuer, token_endpoint, authorization_endpoint } = client.server;
+  return issuer !== undefined && !(token_endpoint && authorization_endpoint);
 }
 
 async function fetchMetadata(

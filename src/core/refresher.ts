@@ -8,7 +8,7 @@ import type { ProviderEntry } from "../providers/registry.ts";
 import type { DiscoveryCacheEntry, TokenEntry } from "../store/document.ts";
 import { withSeedExplained } from "./ci-mode.ts";
 import type { Context } from "./context.ts";
-import { resolveEndpoints } from "./endpoints.ts";
+import { needsDiscovery, resolveEndpoints } from "./endpoints.ts";
 import { assertBoundOrigin, credentialOrigins } from "./origin-binding.ts";
 import { clientFor } from "./provider-client.ts";
 import type { Session } from "./session.ts";
@@ -31,10 +31,15 @@ export function refresherFor(
   // Discovery metadata fetched by prepare(), reused by the refresh under the lock.
   const fetched: Record<string, DiscoveryCacheEntry> = {};
   const resolve = async (stored: TokenEntry) => {
-    const document = await session.store.read();
+    const base = clientFor(ctx, entry, stored, session.seed ? { ci: true } : {});
+    // The store is read (decrypted) for its cached discovery only when it can help: the provider
+    // needs discovery and prepare() has not already found the metadata.
+    const issuer = base.server.issuer;
+    const lookInStore = needsDiscovery(base) && issuer !== undefined && fetched[issuer] === undefined;
+    const cached = lookInStore ? (await session.store.read()).discovery : undefined;
     const client = await resolveEndpoints(
-      clientFor(ctx, entry, stored, session.seed ? { ci: true } : {}),
-      { discovery: { ...document.discovery, ...fetched } },
+      base,
+      { discovery: { ...cached, ...fetched } },
       { timeoutMs: REFRESH_TIMEOUT_MS, retry: REFRESH_RETRY },
     );
     if (client.metadata) fetched[client.metadata.issuer] = { ...client.metadata, fetched_at: 0 };
