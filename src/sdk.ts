@@ -14,6 +14,7 @@ import { resolveApiUrl } from "./core/api-url.ts";
 import type { Context } from "./core/context.ts";
 import { clientFor } from "./core/provider-client.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
+import { loginCommand } from "./core/token-manager.ts";
 import { OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
 import type { BuiltinProviderId, ProviderScope } from "./providers/generated/types.ts";
@@ -116,7 +117,6 @@ export class TokenManager<P extends ProviderId = ProviderId> {
     });
     const missing = this.#scopes.filter((scope) => !token.scopes.includes(scope));
     if (missing.length > 0) {
-      const profile = this.profile === DEFAULT_PROFILE ? "" : ` --profile ${this.profile}`;
       const asked = [...new Set([...token.scopes, ...this.#scopes])]
         .map((scope) => ` --scope ${scope}`)
         .join("");
@@ -124,7 +124,7 @@ export class TokenManager<P extends ProviderId = ProviderId> {
         "AUTH_REQUIRED",
         `the ${this.provider} login lacks the scope ${missing.join(", ")}`,
         {
-          remedy: `log in with it: oauthx login ${this.provider}${profile}${asked}`,
+          remedy: `log in with it: ${loginCommand(this.provider, this.profile)}${asked}`,
         },
       );
     }

@@ -8,6 +8,7 @@ import process from "node:process";
 import type { Context } from "../core/context.ts";
 import { resolveEndpoints } from "../core/endpoints.ts";
 import { clientFor } from "../core/provider-client.ts";
+import { loginCommand } from "../core/token-manager.ts";
 import { EXIT, isOauthxError, type OauthxError, toOauthxError } from "../errors.ts";
 import { browserCommand } from "../platform/browser.ts";
 import type { Registry } from "../providers/registry.ts";
@@ -100,7 +101,7 @@ export async function diagnose(ctx: Context, options: { offline: boolean }): Pro
       const remedy = refreshProblem
         ? refreshProblem.remedy
         : state === "needs login"
-          ? `oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}`
+          ? loginCommand(provider, profile)
           : undefined;
       findings.push({
         check: `login ${provider}/${profile}`,

@@ -10,7 +10,7 @@
 import type { Context } from "../core/context.ts";
 import { maskForGitHubActions } from "../core/github-actions.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
-import { jwtExpiry } from "../core/token-manager.ts";
+import { jwtExpiry, loginCommand } from "../core/token-manager.ts";
 import { isOauthxError, OauthxError } from "../errors.ts";
 import { oauthxVar } from "../providers/env-names.ts";
 import type { TokenEntry } from "../store/document.ts";
@@ -91,7 +91,7 @@ async function freshCredential(
   }
   if (current === undefined) {
     throw new OauthxError("AUTH_REQUIRED", `the ${provider} login holds no ID token for kubectl`, {
-      remedy: `log in with the openid scope: oauthx login ${provider}${profile === DEFAULT_PROFILE ? "" : ` --profile ${profile}`} --scope openid`,
+      remedy: `log in with the openid scope: ${loginCommand(provider, profile)} --scope openid`,
     });
   }
   if (!lastsLongEnough(current, ctx.now())) {
@@ -99,7 +99,7 @@ async function freshCredential(
       "AUTH_REQUIRED",
       `${provider} issued no new ID token on refresh, and the last one has expired`,
       {
-        remedy: `log in again: oauthx login ${provider}${profile === DEFAULT_PROFILE ? "" : ` --profile ${profile}`}`,
+        remedy: `log in again: ${loginCommand(provider, profile)}`,
       },
     );
   }

@@ -199,7 +199,12 @@ function requireEntry(document: StoreDocument, provider: string, profile: string
 }
 
 export function loginRemedy(provider: string, profile: string): string {
-  return `run \`oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}\``;
+  return `run \`${loginCommand(provider, profile)}\``;
+}
+
+/** The command that logs in to a provider's profile, for remedies. */
+export function loginCommand(provider: string, profile: string): string {
+  return `oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}`;
 }
 
 /**
