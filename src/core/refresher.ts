@@ -32,7 +32,7 @@ export function refresherFor(
   const fetched: Record<string, DiscoveryCacheEntry> = {};
   const resolve = async (stored: TokenEntry) => {
     const base = clientFor(ctx, entry, stored, session.seed ? { ci: true } : {});
-    // The store is read (decrypted) for its cached discovery only when it can help: the provider
+    // The store is read for its cached discovery only when it can help: the provider
     // needs discovery and prepare() has not already found the metadata.
     const issuer = base.server.issuer;
     const lookInStore = needsDiscovery(base) && issuer !== undefined && fetched[issuer] === undefined;
