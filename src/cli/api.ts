@@ -67,7 +67,7 @@ export const command = defineCommand({
     let token = await session.manager.getToken(request);
     warnIfMinTtlExceedsLifetime(ctx, provider, minTtl, token);
     const url = resolveApiUrl(target, {
-      client: clientFor(ctx, entry, token, session.seed ? { ci: true } : {}),
+      client: clientFor(ctx, entry, token),
       entry: token,
       allowHosts: flags["allow-host"] ?? [],
     });

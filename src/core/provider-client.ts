@@ -85,7 +85,10 @@ export function resolveProvider(entry: ProviderEntry, input: ResolveInput): Prov
   };
 }
 
-/** Resolves the provider for a stored login: its remembered vars and kept client credentials. */
+/**
+ * Resolves the provider for a stored login: its remembered vars and kept client credentials; in CI
+ * mode, remedies that speak of the environment.
+ */
 export function clientFor(
   ctx: Pick<Context, "env">,
   entry: ProviderEntry,
@@ -94,6 +97,8 @@ export function clientFor(
 ): ProviderClient {
   return resolveProvider(entry, {
     env: ctx.env,
+    // CI mode, as the session decides it: a seeded refresh token for the provider.
+    ci: ctx.env[oauthxVar(entry.id, "REFRESH_TOKEN")] !== undefined,
     ...(stored?.vars ? { storedVars: stored.vars } : {}),
     ...(stored?.client ? { storedClient: stored.client } : {}),
     ...extra,

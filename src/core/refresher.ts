@@ -31,7 +31,7 @@ export function refresherFor(
   // Discovery metadata fetched by prepare(), reused by the refresh under the lock.
   const fetched: Record<string, DiscoveryCacheEntry> = {};
   const resolve = async (stored: TokenEntry) => {
-    const base = clientFor(ctx, entry, stored, session.seed ? { ci: true } : {});
+    const base = clientFor(ctx, entry, stored);
     // The store is read for its cached discovery only when it can help: the provider
     // needs discovery and prepare() has not already found the metadata.
     const issuer = base.server.issuer;
