@@ -5,8 +5,9 @@
 // keeps the tokens in memory only: each call starts from the seed.
 //
 // Rotation: each new refresh token is handed on stdin (never argv or env) to the command in
-// OAUTHX_ON_ROTATE, e.g. `gh secret set OAUTHX_GITHUB_REFRESH_TOKEN`, so the CI secret holds the
-// newest one when the job ends; with no hook, a warning says the seed is spent.
+// OAUTHX_ON_ROTATE, e.g. `gh secret set OAUTHX_GITHUB_REFRESH_TOKEN`, again on every call until the
+// hook succeeds, so the CI secret holds the newest one when the job ends (rotationSaver); with no
+// hook, a warning says the seed is spent.
 
 import { tmpdir } from "node:os";
 import { isOauthxError, OauthxError } from "../errors.ts";
@@ -131,8 +132,9 @@ export function rotationSaver(
           timeoutMs: HOOK_TIMEOUT_MS,
         });
         if (status !== 0) {
+          const failed = status === 124 ? "timed out" : `exited with ${status}`;
           ctx.stderr.write(
-            `warning: OAUTHX_ON_ROTATE ${status === 124 ? "timed out" : `exited with ${status}`}: the rotated ${provider} refresh token is not saved yet, and ${seed.variable} is spent; the next oauthx call of this job offers it again.\n`,
+            `warning: OAUTHX_ON_ROTATE ${failed}: the rotated ${provider} refresh token is not saved yet, and ${seed.variable} is spent; ${retried(ctx)}.\n`,
           );
           return current;
         }
@@ -144,10 +146,17 @@ export function rotationSaver(
       // The token in hand is good; saving the rotation is retried by the next call.
       if (!isOauthxError(error)) throw error;
       ctx.stderr.write(
-        `warning: the rotated ${provider} refresh token could not be offered to OAUTHX_ON_ROTATE now (${error.message}); the next oauthx call of this job offers it again.\n`,
+        `warning: the rotated ${provider} refresh token could not be offered to OAUTHX_ON_ROTATE now (${error.message}); ${retried(ctx)}.\n`,
       );
     }
   };
+}
+
+/** What becomes of a rotation the hook did not save. */
+function retried(ctx: Context): string {
+  return ciCacheEnabled(ctx.env)
+    ? "the next oauthx call of this job offers it again"
+    : `with ${CI_CACHE_ENV}=off it is lost when this call ends`;
 }
 
 async function unsaved(entry: TokenEntry, seed: Seed): Promise<boolean> {
