@@ -15,24 +15,53 @@ import type { TokenEntry } from "../store/document.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** Throws ORIGIN_MISMATCH when an OAUTHX_<ID>_<VAR> in `env` names another value than the login's. */
-export function assertEnvAgrees(env: Env, provider: string, profile: string, entry: TokenEntry): void {
-  const vars = entry.vars;
-  if (vars === undefined) return;
-  for (const [name, remembered] of Object.entries(vars)) {
-    const variable = `OAUTHX_${envId(provider)}_${envId(name)}`;
-    const value = env[variable];
+/**
+ * Throws ORIGIN_MISMATCH when an OAUTHX_<ID>_<VAR> in `env` names another value than the login's.
+ * `logins` are the provider's profiles: one whose login agrees with the environment is named in
+ * the remedy.
+ */
+export function assertEnvAgrees(
+  env: Env,
+  provider: string,
+  profile: string,
+  entry: TokenEntry,
+  logins: Readonly<Record<string, TokenEntry>> = {},
+): void {
+  const found = disagreement(env, provider, entry);
+  if (found === undefined) return;
+  const [name, value, remembered] = found;
+  const variable = envVariable(provider, name);
+  const login = `the ${provider} login${profile === "default" ? "" : ` (profile ${profile})`}`;
+  const agreeing = Object.keys(logins).find(
+    (other) =>
+      other !== profile &&
+      logins[other]?.vars?.[name] !== undefined &&
+      disagreement(env, provider, logins[other] as TokenEntry) === undefined,
+  );
+  throw new OauthxError(
+    "ORIGIN_MISMATCH",
+    `${variable} is ${printable(value)}, but ${login} was made for ${name} ${printable(remembered)}; refusing to hand out its token`,
+    {
+      remedy:
+        agreeing !== undefined
+          ? `pass --profile ${agreeing}: that login was made for ${name} ${printable(value)}`
+          : `log in for it (oauthx login ${provider} --profile NAME --set ${name}=VALUE) and pass --profile NAME; else unset ${variable}`,
+    },
+  );
+}
+
+/** The first remembered value the environment contradicts: [name, environment's, remembered]. */
+function disagreement(env: Env, provider: string, entry: TokenEntry): [string, string, string] | undefined {
+  for (const [name, remembered] of Object.entries(entry.vars ?? {})) {
+    const value = env[envVariable(provider, name)];
     // An empty variable counts as unset, as everywhere else (provider-client.ts).
-    if (!value || sameValue(value, remembered)) continue;
-    const login = `the ${provider} login${profile === "default" ? "" : ` (profile ${profile})`}`;
-    throw new OauthxError(
-      "ORIGIN_MISMATCH",
-      `${variable} is ${printable(value)}, but ${login} was made for ${name} ${printable(remembered)}; refusing to hand out its token`,
-      {
-        remedy: `pass --profile with a login made for ${printable(value)}, or make one (oauthx login ${provider} --profile NAME --set ${name}=VALUE); else unset ${variable}`,
-      },
-    );
+    if (value && !sameValue(value, remembered)) return [name, value, remembered];
   }
+  return undefined;
+}
+
+function envVariable(provider: string, name: string): string {
+  return `OAUTHX_${envId(provider)}_${envId(name)}`;
 }
 
 /** Equal, or equal but for a trailing slash (`https://sso.example/` and `https://sso.example`). */

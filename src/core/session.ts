@@ -82,7 +82,14 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
     ...(critical ? { critical } : {}),
     ...(afterGet ? { afterGet } : {}),
     // The environment naming another issuer (host, tenant) than the login's: refused, not overridden.
-    vet: (id, login, entry) => assertEnvAgrees(ctx.env, id, login, entry),
+    vet: (id, login, entry, document) =>
+      assertEnvAgrees(
+        ctx.env,
+        id,
+        login,
+        entry,
+        Object.hasOwn(document.profiles, id) ? document.profiles[id] : {},
+      ),
     // No login for an id the registry does not know: say it is unknown, not that a login is missing.
     knownProvider: async (id) => void (await loadRegistry()).get(id),
   });

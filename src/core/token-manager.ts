@@ -65,7 +65,7 @@ export interface TokenManagerOptions {
    * Checks a stored entry before getToken hands it out or refreshes it; throws to refuse it (the
    * environment names another issuer than the login's: core/remembered-vars.ts).
    */
-  vet?: (provider: string, profile: string, entry: TokenEntry) => void;
+  vet?: (provider: string, profile: string, entry: TokenEntry, document: StoreDocument) => void;
   /**
    * Told about every entry getToken hands out, and whether this call rotated its refresh token
    * (CI mode offers a rotated refresh token to OAUTHX_ON_ROTATE until it is saved).
@@ -147,8 +147,9 @@ export class TokenManager {
 
   /** The stored entry, refused by `vet` if it must not be handed out here. */
   async #vetted(provider: string, profile: string): Promise<TokenEntry> {
-    const entry = await this.#requireLogin(await this.#readFor(provider), provider, profile);
-    this.#vet?.(provider, profile, entry);
+    const document = await this.#readFor(provider);
+    const entry = await this.#requireLogin(document, provider, profile);
+    this.#vet?.(provider, profile, entry, document);
     return entry;
   }
 
