@@ -8,7 +8,9 @@
 //   client secret   --client-secret-stdin > OAUTHX_<ID>_CLIENT_SECRET > kept in the store
 // A template var decides where requests go (a host, a tenant, an issuer), so for an existing login
 // the value remembered at login beats the environment: a variable set by a .env file or a task
-// runner must not redirect a stored refresh token (see also origin-binding.ts).
+// runner must not redirect a stored refresh token (see also origin-binding.ts). Where the
+// environment names another value on purpose, the token is not handed out at all
+// (remembered-vars.ts, before the token manager returns or refreshes an entry).
 
 import { OauthxError } from "../errors.ts";
 import type { RevocationOptions } from "../oauth/revoke.ts";
