@@ -8,7 +8,7 @@ import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
 import { commandHelp, generalHelp, synopsis } from "./cli/help.ts";
 import { processContext } from "./cli/process-context.ts";
 import type { Context } from "./core/context.ts";
-import { EXIT, OauthxError, toOauthxError } from "./errors.ts";
+import { EXIT, OauthxError, severityLabel, toOauthxError } from "./errors.ts";
 import { runtimeInfo } from "./platform/runtime.ts";
 import { drained } from "./platform/standard-streams.ts";
 import { closest } from "./suggest.ts";
@@ -42,7 +42,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
       commands.map((command) => command.name),
     );
     ctx.stderr.write(
-      `error: unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx --help\` for the commands.\n`,
+      `${severityLabel("error", ctx.color)} unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx --help\` for the commands.\n`,
     );
     return EXIT.usage;
   }
@@ -163,7 +163,9 @@ function describeParseError(error: unknown, known: string[]): string {
 }
 
 function usageError(ctx: Context, message: string, usage: string, command: string): number {
-  ctx.stderr.write(`error: ${message}\nusage: ${usage}\nRun \`oauthx ${command} --help\` for more.\n`);
+  ctx.stderr.write(
+    `${severityLabel("error", ctx.color)} ${message}\nusage: ${usage}\nRun \`oauthx ${command} --help\` for more.\n`,
+  );
   return EXIT.usage;
 }
 
@@ -172,7 +174,7 @@ export function reportError(ctx: Context, error: OauthxError, json: boolean): vo
     ctx.stderr.write(`${JSON.stringify(error.toJSON())}\n`);
     return;
   }
-  ctx.stderr.write(`error: ${error.message} [${error.code}]\n`);
+  ctx.stderr.write(`${severityLabel("error", ctx.color)} ${error.message} [${error.code}]\n`);
   if (error.remedy) ctx.stderr.write(`  → ${error.remedy}\n`);
 }
 

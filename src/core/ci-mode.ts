@@ -10,7 +10,7 @@
 
 import { tmpdir } from "node:os";
 import process from "node:process";
-import { isOauthxError, OauthxError } from "../errors.ts";
+import { isOauthxError, OauthxError, severityLabel } from "../errors.ts";
 import { scrubbedEnv } from "../platform/child-env.ts";
 import { ciCacheDirectory } from "../platform/paths.ts";
 import { runHook } from "../platform/run-hook.ts";
@@ -97,7 +97,7 @@ export function rotationHandler(ctx: Context, seed: Seed) {
         ? "later oauthx calls in this job use its cached successor, but the next job will fail"
         : "the next oauthx call will fail";
       ctx.stderr.write(
-        `warning: ${provider} rotated its refresh token: the one in ${seed.variable} is now spent; ${later}.\n` +
+        `${severityLabel("warning", ctx.color)} ${provider} rotated its refresh token: the one in ${seed.variable} is now spent; ${later}.\n` +
           "  → set OAUTHX_ON_ROTATE to a command that stores the new token from its stdin (README, CI).\n",
       );
       return;
@@ -109,7 +109,7 @@ export function rotationHandler(ctx: Context, seed: Seed) {
     });
     if (status !== 0) {
       ctx.stderr.write(
-        `warning: OAUTHX_ON_ROTATE exited with ${status}: the rotated ${provider} refresh token may not have been saved, and ${seed.variable} is spent.\n`,
+        `${severityLabel("warning", ctx.color)} OAUTHX_ON_ROTATE exited with ${status}: the rotated ${provider} refresh token may not have been saved, and ${seed.variable} is spent.\n`,
       );
     }
   };
