@@ -47,7 +47,8 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
     return EXIT.usage;
   }
   const command = await entry.load();
-  const wantsJson = rest.includes("--json");
+  // Only oauthx's own words: after `--` they are the child's (`exec p -- cmd --json`).
+  const wantsJson = "json" in command.flags && ownWords(command, rest).includes("--json");
   try {
     const input = await parseInput(entry, command, rest);
     if (input === "help") {
@@ -57,8 +58,9 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
     return await command.run(ctx, input);
   } catch (thrown) {
     const error = toOauthxError(thrown);
-    if (error.code === "USAGE") return usageError(ctx, error.message, synopsis(entry, command), entry.name);
-    reportError(ctx, error, wantsJson);
+    if (error.code === "USAGE" && !wantsJson)
+      return usageError(ctx, error.message, synopsis(entry, command), entry.name);
+    reportError(ctx, usageRemedy(error, entry, command), wantsJson);
     if (ctx.env.OAUTHX_DEBUG && error.cause)
       ctx.stderr.write(`${(error.cause as Error)?.stack ?? error.cause}\n`);
     return error.exitCode;
@@ -70,9 +72,8 @@ async function parseInput(
   command: Command,
   argv: readonly string[],
 ): Promise<ParsedArgv | "help"> {
-  const split = command.passthrough ? argv.indexOf("--") : -1;
-  const own = split === -1 ? [...argv] : argv.slice(0, split);
-  const rest = split === -1 ? [] : argv.slice(split + 1);
+  const own = ownWords(command, argv);
+  const rest = own.length === argv.length ? [] : argv.slice(own.length + 1);
   // Without a flag there is nothing for parseArgs to do, and loading node:util is a measurable part
   // of a warm `oauthx token github` on Bun (docs/performance.md): the words are the positionals.
   const parsed = own.some((word) => word.startsWith("-"))
@@ -88,6 +89,20 @@ async function parseInput(
   }
   const { help: _help, ...flags } = parsed.values;
   return { flags, positionals, rest };
+}
+
+/** The words that are oauthx's: all of them, or those before `--` for a command that runs another. */
+function ownWords(command: Command, argv: readonly string[]): string[] {
+  const split = command.passthrough ? argv.indexOf("--") : -1;
+  return split === -1 ? [...argv] : argv.slice(0, split);
+}
+
+/** A usage error as JSON carries the synopsis as its remedy, as the plain form prints it. */
+function usageRemedy(error: OauthxError, entry: CommandEntry, command: Command): OauthxError {
+  if (error.code !== "USAGE" || error.remedy) return error;
+  return new OauthxError("USAGE", error.message, {
+    remedy: `usage: ${synopsis(entry, command)}; run \`oauthx ${entry.name} --help\` for more`,
+  });
 }
 
 /** node:util parseArgs over the command's flags (strict: an unknown flag is a usage error). */
@@ -107,7 +122,7 @@ async function parseFlags(
   try {
     return parseArgs({ args: own, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new OauthxError("USAGE", describeParseError(error, Object.keys(options)));
+    throw new OauthxError("USAGE", describeParseError(error, Object.keys(options), own));
   }
 }
 
@@ -146,7 +161,7 @@ function positionalValues(declared: readonly Positional[], given: string[]): Par
 }
 
 /** Node's parseArgs messages are long and mention internals; say what was wrong in our words. */
-function describeParseError(error: unknown, known: string[]): string {
+function describeParseError(error: unknown, known: string[], own: readonly string[]): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
@@ -155,9 +170,15 @@ function describeParseError(error: unknown, known: string[]): string {
     return `unknown flag ${option}${guess ? `; did you mean --${guess}?` : ""}`;
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
-    return message.includes("argument missing")
-      ? `flag ${option} needs a value`
-      : `flag ${option} takes no value`;
+    if (message.includes("argument missing")) return `flag ${option} needs a value`;
+    if (message.includes("ambiguous")) {
+      // `--min-ttl -5m`: the value starts with "-", so parseArgs will not take it as one.
+      const value = own[own.indexOf(option) + 1] ?? "";
+      return /^-\d/.test(value)
+        ? `flag ${option} cannot be negative ("${value}")`
+        : `flag ${option} needs a value; "${value}" starts with "-" (write ${option}=${value} if it is the value)`;
+    }
+    return `flag ${option} takes no value`;
   }
   return message.split("\n")[0] ?? "invalid arguments";
 }
