@@ -25,9 +25,14 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
+    const { HELP_TOPICS, isHelpTopic, topicHelp } = await import("./cli/help-topics.ts");
     if (topic === undefined) {
-      (first === undefined ? ctx.stderr : ctx.stdout).write(generalHelp(VERSION));
+      (first === undefined ? ctx.stderr : ctx.stdout).write(generalHelp(VERSION, HELP_TOPICS));
       return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (isHelpTopic(topic)) {
+      ctx.stdout.write(await topicHelp(topic));
+      return EXIT.ok;
     }
     return main([topic, "--help"], ctx);
   }
@@ -59,7 +64,7 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
   } catch (thrown) {
     const error = toOauthxError(thrown);
     if (error.code === "USAGE" && !wantsJson)
-      return usageError(ctx, error.message, synopsis(entry, command), entry.name);
+      return usageError(ctx, error, synopsis(entry, command), entry.name);
     reportError(ctx, usageRemedy(error, entry, command), wantsJson);
     if (ctx.env.OAUTHX_DEBUG && error.cause)
       ctx.stderr.write(`${(error.cause as Error)?.stack ?? error.cause}\n`);
@@ -183,9 +188,10 @@ function describeParseError(error: unknown, known: string[], own: readonly strin
   return message.split("\n")[0] ?? "invalid arguments";
 }
 
-function usageError(ctx: Context, message: string, usage: string, command: string): number {
+function usageError(ctx: Context, error: OauthxError, usage: string, command: string): number {
+  const remedy = error.remedy ? `  → ${error.remedy}\n` : "";
   ctx.stderr.write(
-    `${severityLabel("error", ctx.color)} ${message}\nusage: ${usage}\nRun \`oauthx ${command} --help\` for more.\n`,
+    `${severityLabel("error", ctx.color)} ${error.message}\n${remedy}usage: ${usage}\nRun \`oauthx ${command} --help\` for more.\n`,
   );
   return EXIT.usage;
 }

@@ -67,7 +67,7 @@ export async function openSeededStore(
 export function explainRefusedSeed(error: OauthxError, seed: Seed, presentedSeed: boolean): OauthxError {
   const remedy =
     `re-seed ${seed.variable}: on a workstation, \`oauthx export ${seed.provider} --refresh-token\` into the CI secret; ` +
-    "set OAUTHX_ON_ROTATE so every rotation is saved (README, CI)";
+    "set OAUTHX_ON_ROTATE so every rotation is saved (`oauthx help ci`)";
   const what = presentedSeed
     ? `the refresh token in ${seed.variable} is spent or revoked (rotated away by an earlier run, or used by another job sharing it)`
     : `the refresh token cached for ${seed.variable} was refused: the grant was revoked`;
@@ -98,7 +98,7 @@ export function rotationHandler(ctx: Context, seed: Seed) {
         : "the next oauthx call will fail";
       ctx.stderr.write(
         `${severityLabel("warning", ctx.color)} ${provider} rotated its refresh token: the one in ${seed.variable} is now spent; ${later}.\n` +
-          "  → set OAUTHX_ON_ROTATE to a command that stores the new token from its stdin (README, CI).\n",
+          "  → set OAUTHX_ON_ROTATE to a command that stores the new token from its stdin (`oauthx help ci`).\n",
       );
       return;
     }
