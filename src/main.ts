@@ -46,6 +46,16 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
       first,
       commands.map((command) => command.name),
     );
+    const split = rest.indexOf("--");
+    if ((split === -1 ? rest : rest.slice(0, split)).includes("--json")) {
+      const message = `unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}`;
+      reportError(
+        ctx,
+        new OauthxError("USAGE", message, { remedy: "run `oauthx --help` for the commands" }),
+        true,
+      );
+      return EXIT.usage;
+    }
     ctx.stderr.write(
       `${severityLabel("error", ctx.color)} unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx --help\` for the commands.\n`,
     );

@@ -80,6 +80,14 @@ describe("argv", () => {
     expect(printed.error.remedy).toContain("usage: oauthx token <provider> [flags]");
   });
 
+  it("an unknown command with --json is one JSON object too", async () => {
+    const ctx = fakeContext({ home });
+    expect(await main(["stauts", "--json"], ctx)).toBe(2);
+    expect(JSON.parse(ctx.err())).toMatchObject({
+      error: { code: "USAGE", message: 'unknown command "stauts"; did you mean "status"?' },
+    });
+  });
+
   it("--json on a command without it is an unknown flag, said in text", async () => {
     const ctx = fakeContext({ home });
     expect(await main(["exec", "github", "--json", "--", "cmd"], ctx)).toBe(2);
