@@ -6,6 +6,7 @@ export const HELP_TOPICS = {
   ci: "CI mode: a refresh token in the environment, the per-job cache, rotation",
   security: "Where tokens live, where they may go, what oauthx does not protect against",
   store: "The files, backup, a new machine, a lost identity, uninstall and reset",
+  environment: "The environment variables oauthx reads",
 } as const;
 
 export type HelpTopic = keyof typeof HELP_TOPICS;
@@ -88,6 +89,22 @@ no browser, nothing written under OAUTHX_HOME.
 - Not defended against: code running as your user (it can read identity.txt as oauthx does; use
   passphrase mode), a compromised provider or TLS, and a providers file you wrote that sends
   tokens somewhere on purpose.`,
+
+  environment: `OAUTHX_HOME                  oauthx's directory (default $XDG_CONFIG_HOME/oauthx, else ~/.config/oauthx)
+OAUTHX_AGE_IDENTITY          the age identity itself, instead of identity.txt
+OAUTHX_AGE_IDENTITY_FILE     a file holding the age identity
+OAUTHX_PASSPHRASE            passphrase mode: the store is encrypted with it, no key on disk
+OAUTHX_<ID>_CLIENT_ID        the OAuth app's client id (<ID>: the provider id in capitals, - as _)
+OAUTHX_<ID>_CLIENT_SECRET    the OAuth app's client secret
+OAUTHX_<ID>_<SETTING>        a --set value (OAUTHX_MICROSOFT_TENANT); a value a login remembered wins
+OAUTHX_<ID>_REFRESH_TOKEN    CI mode: the seed (oauthx help ci)
+OAUTHX_ON_ROTATE             CI: a command that stores each rotated refresh token, from its stdin
+OAUTHX_CI_CACHE              CI: off keeps tokens in memory only
+OAUTHX_CI_CACHE_DIR          CI: where the per-job cache lives
+OAUTHX_LOCK_TIMEOUT_MS       how long to wait for the store lock (default 30000)
+BROWSER                      the program login opens the URL with
+NO_COLOR                     no colour on a terminal (only error: and warning: are ever coloured)
+OAUTHX_DEBUG                 print the stack of an internal error`,
 
   store: `Files in $OAUTHX_HOME (default ~/.config/oauthx; \`oauthx doctor\` prints it):
   tokens.age      the logins, age-encrypted (0600)

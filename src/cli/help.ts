@@ -27,8 +27,7 @@ export function generalHelp(version: string, topics: Readonly<Record<string, str
     "  -h, --help     Show help (also: oauthx <command> --help)",
     "  -V, --version  Show version, runtime and target",
     "",
-    "Environment: OAUTHX_HOME (default ~/.config/oauthx), NO_COLOR, OAUTHX_<ID>_CLIENT_ID and more:",
-    "oauthx help store, oauthx help ci.",
+    "Environment: OAUTHX_HOME (default ~/.config/oauthx), NO_COLOR and more: oauthx help environment.",
     "",
   ].join("\n");
 }

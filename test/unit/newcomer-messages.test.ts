@@ -3,7 +3,7 @@
 // --set value with a suggestion, `providers show` saying where each value comes from, and a lost
 // identity pointing at how to start over. In-process through main().
 
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -34,7 +34,7 @@ describe("newcomer messages", () => {
     const help = await run(["--help"]);
     expect(help.code).toBe(0);
     expect(help.out).toMatch(/^ {2}help +Show help for a command or a topic/m);
-    for (const topic of ["providers-file", "ci", "security", "store"]) {
+    for (const topic of ["providers-file", "ci", "security", "store", "environment"]) {
       expect(help.out).toMatch(new RegExp(`^ {2}${topic} +\\S`, "m"));
       const shown = await run(["help", topic]);
       expect(shown.code).toBe(0);
@@ -50,6 +50,18 @@ describe("newcomer messages", () => {
     expect(out).toContain("A new machine");
     expect(out).toContain("A lost or wrong identity");
     expect(out).toContain("Uninstall or reset");
+  });
+
+  it("help environment lists every variable docs/reference.md does", async () => {
+    const reference = readFileSync(join(import.meta.dirname, "../../docs/reference.md"), "utf8");
+    const table = reference.split("## Environment variables")[1]?.split("\n## ")[0] ?? "";
+    const documented = new Set(
+      [...table.matchAll(/`((?:OAUTHX|NO|BROWSER)[A-Z_<>]*)`/g)].map((match) => match[1]),
+    );
+    expect(documented.size).toBeGreaterThan(10);
+    const { out } = await run(["help", "environment"]);
+    const listed = (name: string | undefined) => out.includes(name?.replace("<VAR>", "<SETTING>") ?? "?");
+    expect([...documented].filter((name) => !listed(name))).toEqual([]);
   });
 
   it("help providers-file lists the fields the schema takes", async () => {
