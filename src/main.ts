@@ -187,11 +187,12 @@ function describeParseError(error: unknown, known: string[], own: readonly strin
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
     if (message.includes("argument missing")) return `flag ${option} needs a value`;
     if (message.includes("ambiguous")) {
-      // `--min-ttl -5m`: the value starts with "-", so parseArgs will not take it as one.
+      // `--min-ttl -5m`: the value starts with "-", so parseArgs will not take it as one. Only a
+      // short negative number is repeated; any other word might be a value not to print.
       const value = own[own.indexOf(option) + 1] ?? "";
-      return /^-\d/.test(value)
+      return /^-\d{1,9}[a-z]{0,2}$/.test(value)
         ? `flag ${option} cannot be negative ("${value}")`
-        : `flag ${option} needs a value; "${value}" starts with "-" (write ${option}=${value} if it is the value)`;
+        : `flag ${option} needs a value, and the word after it starts with "-" (write ${option}=VALUE if that is the value)`;
     }
     return `flag ${option} takes no value`;
   }

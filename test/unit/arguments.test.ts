@@ -53,7 +53,7 @@ describe("argv", () => {
     const ctx = fakeContext({ home });
     expect(await main(["login", "local", "--client-id", "-abc"], ctx)).toBe(2);
     expect(ctx.err()).toContain(
-      'flag --client-id needs a value; "-abc" starts with "-" (write --client-id=-abc',
+      'flag --client-id needs a value, and the word after it starts with "-" (write --client-id=VALUE',
     );
   });
 
