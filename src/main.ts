@@ -34,6 +34,13 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
       ctx.stdout.write(await topicHelp(topic));
       return EXIT.ok;
     }
+    if (!findCommand(topic)) {
+      const guess = closest(topic, [...commands.map((command) => command.name), ...Object.keys(HELP_TOPICS)]);
+      ctx.stderr.write(
+        `${severityLabel("error", ctx.color)} no command or help topic "${topic}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx help\` for the commands and topics.\n`,
+      );
+      return EXIT.usage;
+    }
     return main([topic, "--help"], ctx);
   }
   if (first === "-V" || first === "--version") {

@@ -45,6 +45,12 @@ describe("newcomer messages", () => {
     expect((await run(["help", "status"])).out).toContain("--profile NAME");
   });
 
+  it("help with a misspelt topic suggests it", async () => {
+    const { code, err } = await run(["help", "stroe"]);
+    expect(code).toBe(2);
+    expect(err).toContain('no command or help topic "stroe"; did you mean "store"?');
+  });
+
   it("help store says how to uninstall, reset, move and recover from a lost identity", async () => {
     const { out } = await run(["help", "store"]);
     expect(out).toContain("A new machine");
