@@ -10,7 +10,7 @@
 // hook, a warning says the seed is spent.
 
 import { tmpdir } from "node:os";
-import { isOauthxError, OauthxError } from "../errors.ts";
+import { isOauthxError, OauthxError, severityLabel } from "../errors.ts";
 import { scrubbedEnv } from "../platform/child-env.ts";
 import { ciCacheParent } from "../platform/paths.ts";
 import { runHook } from "../platform/run-hook.ts";
@@ -68,7 +68,7 @@ export async function openSeededStore(
 export function explainRefusedSeed(error: OauthxError, seed: Seed, presentedSeed: boolean): OauthxError {
   const remedy =
     `re-seed ${seed.variable}: on a workstation, \`oauthx export ${seed.provider} --refresh-token\` into the CI secret; ` +
-    "set OAUTHX_ON_ROTATE so every rotation is saved (README, CI)";
+    "set OAUTHX_ON_ROTATE so every rotation is saved (`oauthx help ci`)";
   const what = presentedSeed
     ? `the refresh token in ${seed.variable} is spent or revoked (rotated away by an earlier run, or used by another job sharing it)`
     : `the refresh token cached for ${seed.variable} was refused: the grant was revoked`;
@@ -134,7 +134,7 @@ export function rotationSaver(
         if (status !== 0) {
           const failed = status === 124 ? "timed out" : `exited with ${status}`;
           ctx.stderr.write(
-            `warning: OAUTHX_ON_ROTATE ${failed}: the rotated ${provider} refresh token is not saved yet, and ${seed.variable} is spent; ${retried(ctx)}.\n`,
+            `${severityLabel("warning", ctx.color)} OAUTHX_ON_ROTATE ${failed}: the rotated ${provider} refresh token is not saved yet, and ${seed.variable} is spent; ${retried(ctx)}.\n`,
           );
           return current;
         }
@@ -146,7 +146,7 @@ export function rotationSaver(
       // The token in hand is good; saving the rotation is retried by the next call.
       if (!isOauthxError(error)) throw error;
       ctx.stderr.write(
-        `warning: the rotated ${provider} refresh token could not be offered to OAUTHX_ON_ROTATE now (${error.message}); ${retried(ctx)}.\n`,
+        `${severityLabel("warning", ctx.color)} the rotated ${provider} refresh token could not be offered to OAUTHX_ON_ROTATE now (${error.message}); ${retried(ctx)}.\n`,
       );
     }
   };
@@ -176,7 +176,7 @@ function warnSpent(ctx: Context, provider: string, seed: Seed): void {
     ? "later oauthx calls in this job use its cached successor, but the next job will fail"
     : "the next oauthx call will fail";
   ctx.stderr.write(
-    `warning: ${provider} rotated its refresh token: the one in ${seed.variable} is now spent; ${later}.\n` +
-      "  → set OAUTHX_ON_ROTATE to a command that stores the new token from its stdin (README, CI).\n",
+    `${severityLabel("warning", ctx.color)} ${provider} rotated its refresh token: the one in ${seed.variable} is now spent; ${later}.\n` +
+      "  → set OAUTHX_ON_ROTATE to a command that stores the new token from its stdin (`oauthx help ci`).\n",
   );
 }

@@ -19,6 +19,7 @@ import { envId, oauthxVar } from "../providers/env-names.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import { type BuiltinProvider, templateNames } from "../providers/schema.ts";
 import type { ClientCredentials, TokenEntry } from "../store/document.ts";
+import { closest } from "../suggest.ts";
 import type { Context } from "./context.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -136,10 +137,17 @@ function resolveVars(entry: ProviderEntry, input: ResolveInput): Record<string, 
   for (const name of Object.keys(input.vars ?? {})) {
     if (!(name in entry.definition.template_vars)) {
       const known = Object.keys(entry.definition.template_vars);
-      throw new OauthxError("USAGE", `--set ${name}: ${entry.id} has no such setting`, {
-        remedy:
-          known.length > 0 ? `known settings: ${known.join(", ")}` : `${entry.id} takes no --set values`,
-      });
+      const guess = closest(name, known);
+      throw new OauthxError(
+        "USAGE",
+        `--set ${name}: ${entry.id} has no such setting${guess ? `; did you mean ${guess}?` : ""}`,
+        {
+          remedy:
+            known.length > 0
+              ? `${entry.id}'s settings: ${known.join(", ")}`
+              : `${entry.id} takes no --set values`,
+        },
+      );
     }
   }
   return vars;
