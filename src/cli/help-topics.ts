@@ -96,8 +96,9 @@ OAUTHX_AGE_IDENTITY_FILE     a file holding the age identity
 OAUTHX_PASSPHRASE            passphrase mode: the store is encrypted with it, no key on disk
 OAUTHX_<ID>_CLIENT_ID        the OAuth app's client id (<ID>: the provider id in capitals, - as _)
 OAUTHX_<ID>_CLIENT_SECRET    the OAuth app's client secret
-OAUTHX_<ID>_<SETTING>        a --set value (OAUTHX_MICROSOFT_TENANT); a value a login remembered wins
+OAUTHX_<ID>_<SETTING>        a --set value (OAUTHX_MICROSOFT_TENANT); one that differs from the login's is refused
 OAUTHX_<ID>_REFRESH_TOKEN    CI mode: the seed (oauthx help ci)
+OAUTHX_<ID>_TOKEN_ORIGIN     CI: the only origin the seed may be sent to
 OAUTHX_ON_ROTATE             CI: a command that stores each rotated refresh token, from its stdin
 OAUTHX_CI_CACHE              CI: off keeps tokens in memory only
 OAUTHX_CI_CACHE_DIR          CI: where the per-job cache lives
