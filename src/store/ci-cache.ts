@@ -132,6 +132,6 @@ export function openCiCache(options: CiCacheOptions): CiCache {
 
 function unreadable(file: string, seedName: string, why: string): OauthxError {
   return new OauthxError("STORE_CORRUPT", `the CI cache ${file} ${why}`, {
-    remedy: `delete ${file} to start again from ${seedName}; if the provider rotates refresh tokens, that seed may be spent: re-seed it (oauthx export <provider> --refresh-token)`,
+    remedy: `delete ${file} to start again from ${seedName}; if the provider rotates refresh tokens, that seed may be spent: re-seed it (oauthx seed <provider>)`,
   });
 }

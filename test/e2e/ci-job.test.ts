@@ -206,7 +206,7 @@ describe("CI job, 5-minute tokens, rotation with reuse detection", () => {
     const { error } = JSON.parse(spent.stderr.trim().split("\n").at(-1) as string);
     expect(error.code).toBe("REFRESH_REJECTED");
     expect(error.message).toContain("OAUTHX_LOCAL_REFRESH_TOKEN is spent or revoked");
-    expect(error.remedy).toContain("oauthx export local --refresh-token");
+    expect(error.remedy).toContain("oauthx seed local");
     expect(error.remedy).toContain("OAUTHX_ON_ROTATE");
     expect(error.remedy).not.toContain("oauthx login");
     expect(spent.stderr).not.toContain(job.seed);
