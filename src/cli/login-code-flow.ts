@@ -6,6 +6,7 @@
 import type { Context } from "../core/context.ts";
 import type { ResolvedClient } from "../core/endpoints.ts";
 import { revokeLogin } from "../core/revocation.ts";
+import { OauthxError } from "../errors.ts";
 import type { AuthorizationCode } from "../oauth/authorization-response.ts";
 import type { TokenSet } from "../oauth/types.ts";
 import { noBrowserReason, openBrowser } from "../platform/browser.ts";
@@ -45,6 +46,12 @@ export async function codeFlow(
       extra_params: definition.authorize_params,
       pkce: definition.pkce,
     });
+    await checkAuthorizationHost(
+      ctx,
+      client,
+      prepared.url,
+      !options.browser || noBrowserReason(ctx.env) !== undefined,
+    );
     const url = prepared.url.toString();
     ctx.stderr.write(`Open this URL to log in to ${definition.name}:\n\n  ${url}\n\n`);
     // A server that matches redirect URIs exactly, port included (against RFC 8252 §7.3, but
@@ -137,4 +144,41 @@ export async function codeFlow(
   } finally {
     await server.close();
   }
+}
+
+/** How long the authorization endpoint's host has to answer before the login waits on it. */
+const HOST_CHECK_MS = 4000;
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
+
+/**
+ * Fails in seconds, naming the host, when the authorization endpoint's host does not resolve or
+ * answer, instead of waiting minutes for a browser that shows "server not found" (a mistyped
+ * `--set domain=…`). Only a warning when the browser runs on another machine (--no-browser, SSH),
+ * which may reach what this one cannot (a VPN on the laptop) — unless the token endpoint is on the
+ * same host: this machine must reach that one itself.
+ */
+async function checkAuthorizationHost(
+  ctx: Context,
+  client: ResolvedClient,
+  endpoint: URL,
+  browserElsewhere: boolean,
+): Promise<void> {
+  // Behind a proxy this machine may resolve nothing itself; the browser goes through the proxy.
+  if (PROXY_VARIABLES.some((name) => ctx.env[name])) return;
+  const { hostProblem } = await import("../platform/host-check.ts");
+  const problem = await hostProblem(endpoint, HOST_CHECK_MS);
+  if (problem === undefined) return;
+  const what = `the authorization endpoint's host ${endpoint.host} ${problem}`;
+  const settings = `check the provider's settings (oauthx providers show ${client.id}) and any --set value`;
+  const tokenHost =
+    client.server.token_endpoint && URL.canParse(client.server.token_endpoint)
+      ? new URL(client.server.token_endpoint).host
+      : undefined;
+  if (browserElsewhere && tokenHost !== endpoint.host) {
+    ctx.stderr.write(
+      `warning: ${what} from this machine; if the browser's machine cannot reach it either, ${settings}.\n`,
+    );
+    return;
+  }
+  throw new OauthxError("NETWORK", what, { remedy: `${settings}, then this machine's connection` });
 }

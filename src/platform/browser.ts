@@ -36,8 +36,8 @@ export function noBrowserReason(env: Env, platform: string = process.platform): 
   if (env.BROWSER?.trim()) return undefined;
   const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
   const desktop = platform === "darwin" || platform === "win32";
-  if ((env.SSH_CONNECTION || env.SSH_TTY) && (desktop || !display)) return "this is an SSH session";
-  if (!desktop && !display) return "there is no display (DISPLAY and WAYLAND_DISPLAY are unset)";
+  if ((env.SSH_CONNECTION || env.SSH_TTY) && (desktop || !display)) return "over SSH";
+  if (!desktop && !display) return "no display: DISPLAY and WAYLAND_DISPLAY are unset";
   return undefined;
 }
 

@@ -239,7 +239,7 @@ describe("login flows", () => {
     });
     const [, url] = await terminal.waitFor(AUTHORIZE_URL);
     await terminal.waitFor(/paste the address/);
-    expect(terminal.output()).toContain("No browser can open here (this is an SSH session)");
+    expect(terminal.output()).toContain("No browser can open here (over SSH)");
     expect(terminal.output()).toContain("oauthx login local --device");
     const browser = await browserlessLogin(url as string, { login: "frank", deliver: false });
     terminal.type((browser.redirect as URL).toString());
@@ -267,7 +267,52 @@ describe("login flows", () => {
     const findings = JSON.parse(result.stdout) as { check: string; status: string; detail: string }[];
     const browser = findings.find((finding) => finding.check === "browser");
     expect(browser?.status).toBe("warn");
-    expect(browser?.detail).toContain("none can open here: this is an SSH session");
+    expect(browser?.detail).toContain("none can open here: over SSH");
     expect(browser?.detail).not.toContain("opens with");
+  });
+
+  it("a host that does not resolve or answer fails in seconds, named, before any URL is shown", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const file = join(cli.home, "providers.yaml");
+    const original = readFileSync(file, "utf8");
+    const endpoints = (base: string) => [
+      "    client_id: x",
+      `    authorization_endpoint: ${base}/authorize`,
+      `    token_endpoint: ${base}/token`,
+    ];
+    writeFileSync(
+      file,
+      [
+        original.trimEnd(),
+        "  mistyped:",
+        "    name: Mistyped Host",
+        ...endpoints("https://nosuch.invalid"),
+        "  closed:",
+        "    name: Closed Port",
+        ...endpoints(`http://127.0.0.1:${closedPort}`),
+        "",
+      ].join("\n"),
+    );
+    try {
+      for (const [provider, host, problem] of [
+        ["mistyped", "nosuch.invalid", "does not resolve"],
+        ["closed", `127.0.0.1:${closedPort}`, "refuses connections"],
+      ] as const) {
+        const started = Date.now();
+        const result = await cli.oauthx(["login", provider, "--timeout", "60s"], {
+          env: { BROWSER: "/bin/true" },
+        });
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(result.code, result.stderr).toBe(7);
+        expect(result.stderr).toContain(`the authorization endpoint's host ${host} ${problem} [NETWORK]`);
+        expect(result.stderr).toContain(`oauthx providers show ${provider}`);
+        expect(result.stderr).not.toContain("Open this URL");
+      }
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 });
