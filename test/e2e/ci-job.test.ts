@@ -21,15 +21,13 @@ interface Job {
   rotated(): string[];
 }
 
-/** Logs in on a "workstation", exports the refresh token, and returns a CI job seeded with it. */
+/** Seeds CI from a "workstation" (`oauthx seed`), and returns a CI job seeded with it. */
 async function seededJob(server: AuthServer, root: string, name: string): Promise<Job & { seed: string }> {
   const workstation = cliHarness(server);
   try {
-    const login = await workstation.oauthx(["login", "local", "--timeout", "30s"]);
-    expect(login.code, login.stderr).toBe(0);
-    const exported = await workstation.oauthx(["export", "local", "--refresh-token"]);
-    expect(exported.code, exported.stderr).toBe(0);
-    const seed = exported.stdout.trim();
+    const seeded = await workstation.oauthx(["seed", "local", "--timeout", "30s"]);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    const seed = seeded.stdout.trim();
     const jobRoot = join(root, name);
     const home = join(jobRoot, "home");
     const cacheDir = join(jobRoot, "runner-temp");
