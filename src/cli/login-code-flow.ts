@@ -146,8 +146,11 @@ export async function codeFlow(
   }
 }
 
-/** How long the authorization endpoint's host has to answer before the login waits on it. */
-const HOST_CHECK_MS = 4000;
+/**
+ * How long the authorization endpoint's host has to answer before the login goes on regardless:
+ * past glibc's 5 s before it asks a DNS server again, so one lost packet is not taken for silence.
+ */
+const HOST_CHECK_MS = 6000;
 const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
 
 /**
@@ -165,7 +168,7 @@ async function checkAuthorizationHost(
 ): Promise<void> {
   // Behind a proxy this machine may resolve nothing itself; the browser goes through the proxy.
   if (PROXY_VARIABLES.some((name) => ctx.env[name])) return;
-  const { hostProblem } = await import("../platform/host-check.ts");
+  const { hostProblem, isDefinite } = await import("../platform/host-check.ts");
   const problem = await hostProblem(endpoint, HOST_CHECK_MS);
   if (problem === undefined) return;
   const what = `the authorization endpoint's host ${endpoint.host} ${problem}`;
@@ -174,6 +177,13 @@ async function checkAuthorizationHost(
     client.server.token_endpoint && URL.canParse(client.server.token_endpoint)
       ? new URL(client.server.token_endpoint).host
       : undefined;
+  // Silence may be a lost packet or a firewall the browser's path avoids: say it and go on.
+  if (!isDefinite(problem)) {
+    ctx.stderr.write(
+      `warning: ${what} within ${HOST_CHECK_MS / 1000} s; if the browser cannot reach it, ${settings}.\n`,
+    );
+    return;
+  }
   if (browserElsewhere && tokenHost !== endpoint.host) {
     ctx.stderr.write(
       `warning: ${what} from this machine; if the browser's machine cannot reach it either, ${settings}.\n`,

@@ -2,7 +2,8 @@
 // minutes by default) for a browser that would only show "server not found": a mistyped
 // `--set domain=…` fails in seconds, with the host named. A TCP connection to the endpoint's port
 // is enough (name resolution included); nothing is sent. Bounded: a host that neither answers nor
-// refuses within `timeoutMs` is reported as silent.
+// refuses within `timeoutMs` is reported as silent — which may be a lost DNS packet (glibc asks
+// again after 5 s) or a firewall, so the caller treats only the definite answers as fatal.
 
 import { connect } from "node:net";
 
@@ -11,8 +12,15 @@ export type HostProblem =
   | "does not resolve"
   /** Resolved, but nothing listens on the port. */
   | "refuses connections"
-  /** No route, or neither an answer nor a refusal within the bound. */
+  /** No route to it from here. */
+  | "cannot be reached"
+  /** Neither an answer nor a refusal within the bound (or an error that says no more). */
   | "does not answer";
+
+/** The problems that are answers, not silence: no later try goes otherwise. */
+export function isDefinite(problem: HostProblem): boolean {
+  return problem !== "does not answer";
+}
 
 /** Undefined when `url`'s host accepts a connection within `timeoutMs`; otherwise what is wrong. */
 export function hostProblem(url: URL, timeoutMs: number): Promise<HostProblem | undefined> {
@@ -32,6 +40,7 @@ export function hostProblem(url: URL, timeoutMs: number): Promise<HostProblem | 
       if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN" || error.code === "EAI_NONAME")
         settle("does not resolve");
       else if (error.code === "ECONNREFUSED") settle("refuses connections");
+      else if (error.code === "EHOSTUNREACH" || error.code === "ENETUNREACH") settle("cannot be reached");
       else settle("does not answer");
     });
   });
