@@ -108,3 +108,34 @@ describe("oauthx seed: CI gets a grant of its own", () => {
     expect(spent.stderr).not.toContain("export local --refresh-token");
   });
 });
+
+describe("oauthx seed: a login without a refresh token", () => {
+  let server: AuthServer;
+  let workstation: CliHarness;
+  beforeAll(async () => {
+    server = await startAuthServer({ issueRefreshTokens: false });
+    workstation = cliHarness(server);
+  });
+  afterAll(async () => {
+    workstation?.cleanup();
+    await server?.close();
+  });
+
+  it("is refused, saying why; nothing on stdout, nothing stored, what was issued revoked", async () => {
+    const revocations = server.counters.revocations;
+    const seeded = await workstation.oauthx(["seed", "local", "--timeout", "30s"]);
+    expect(seeded.code).toBe(4);
+    expect(seeded.stdout).toBe("");
+    expect(seeded.stderr).toContain(
+      "Local Test Server issued no refresh token, so there is nothing to seed CI with [AUTH_REQUIRED]",
+    );
+    expect(seeded.stderr).toContain("oauthx providers show local");
+    expect(server.counters.revocations - revocations).toBe(1);
+    // No store and no identity were made (the parse cache of providers.yaml is no store).
+    expect(
+      readdirSync(workstation.home).filter(
+        (file) => !file.startsWith("providers") && file !== ".providers-parsed.json",
+      ),
+    ).toEqual([]);
+  });
+});
