@@ -32,6 +32,13 @@ export const command = defineCommand({
         remedy: `${loginRemedy(provider, profile)} with the scopes or settings that issue a refresh token (oauthx providers show ${provider})`,
       });
     }
+    // Remembered before it is printed, so a refused refresh later can name the likely cause.
+    const { withEntry } = await import("../store/document.ts");
+    await session.store.update((current) => {
+      const entry = current.profiles[provider]?.[profile];
+      if (!entry || entry.refresh_token !== token.refresh_token) return current;
+      return withEntry(current, provider, profile, { ...entry, exported_at: Math.floor(ctx.now() / 1000) });
+    });
     ctx.stdout.write(`${token.refresh_token}\n`);
     // A provider of the user's own file may rotate whatever its entry says: only the catalogue's
     // `rotates: false` is known to hold.

@@ -61,8 +61,12 @@ export const command = defineCommand({
       );
     }
     ctx.stdout.write(`${tokens.refresh_token}\n`);
+    // The job needs the client too; a secret especially is kept nowhere by seed.
+    const clientVars = client.client.client_secret
+      ? `; the job also needs ${oauthxVar(providerId, "CLIENT_SECRET")} (and the client id, unless its providers file has it)`
+      : "";
     ctx.stderr.write(
-      `Seeded a new ${name} login for CI: store it as the secret ${oauthxVar(providerId, "REFRESH_TOKEN")}. No token was kept on this machine.\n`,
+      `Seeded a new ${name} login for CI: store it as the secret ${oauthxVar(providerId, "REFRESH_TOKEN")}${clientVars}. No token was kept on this machine.\n`,
     );
     return 0;
   },

@@ -47,6 +47,11 @@ export interface TokenEntry {
    * provider's endpoints and API (core/origin-binding.ts). Absent in logins of older versions.
    */
   origins?: string[];
+  /**
+   * When `oauthx export --refresh-token` last printed this login's refresh token: another holder
+   * may refresh the same grant, so a refused refresh says so (cli/export.ts).
+   */
+  exported_at?: EpochSeconds;
 }
 
 /** Discovery metadata (RFC 8414 / OIDC) as fetched, plus when. */
@@ -98,6 +103,7 @@ const ENTRY_FIELDS: Record<string, { check: Check; optional?: true }> = {
   },
   vars: { check: isStringRecord, optional: true },
   origins: { check: isStringArray, optional: true },
+  exported_at: { check: isEpochSeconds, optional: true },
 };
 
 function entryProblem(entry: unknown, path: string): string | undefined {

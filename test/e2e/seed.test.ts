@@ -98,6 +98,9 @@ describe("oauthx seed: CI gets a grant of its own", () => {
     const here = await workstation.oauthx(["refresh", "local", "--profile", "shared"]);
     expect(here.code).toBe(6);
     expect(here.stderr).toContain("REFRESH_REJECTED");
+    // The remedy names the likely cause and the way out, not the trap again.
+    expect(here.stderr).toContain("this login's refresh token was exported");
+    expect(here.stderr).toContain("oauthx seed local");
   }, 60_000);
 
   it("the CI remedy for a spent seed says oauthx seed", async () => {
