@@ -215,7 +215,7 @@ function checkBrowser(ctx: Context): Finding {
     return {
       check: "browser",
       status: "warn",
-      detail: `none can open here: ${none}; login asks for the address the browser ends on, pasted back`,
+      detail: `no browser can open here (${none}); login asks for the address the browser ends on, pasted back`,
       remedy: "open the printed URL on any machine, or use oauthx login --device where the provider has it",
     };
   }

@@ -26,6 +26,10 @@ export const command = defineCommand({
       value: "NAME",
       help: "Use the settings a login under this profile remembered (nothing is stored)",
     },
+    "client-secret-stdin": {
+      type: "boolean",
+      help: "Read the client secret from stdin (kept nowhere: the job needs OAUTHX_<ID>_CLIENT_SECRET)",
+    },
   },
   description:
     "A new login whose refresh token goes to stdout only: this machine keeps nothing, so CI holds the only copy of the grant.\n" +

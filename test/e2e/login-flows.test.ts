@@ -267,7 +267,7 @@ describe("login flows", () => {
     const findings = JSON.parse(result.stdout) as { check: string; status: string; detail: string }[];
     const browser = findings.find((finding) => finding.check === "browser");
     expect(browser?.status).toBe("warn");
-    expect(browser?.detail).toContain("none can open here: over SSH");
+    expect(browser?.detail).toContain("no browser can open here (over SSH)");
     expect(browser?.detail).not.toContain("opens with");
   });
 
