@@ -99,7 +99,7 @@ export async function codeFlow(
         );
         if (client.server.device_authorization_endpoint) {
           ctx.stderr.write(
-            `(${definition.name} also has the device flow: oauthx login ${client.id} --device)\n`,
+            `(${definition.name} also has the device flow, which needs no browser here: run again with --device)\n`,
           );
         }
         pasteBack = true;

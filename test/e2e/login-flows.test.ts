@@ -240,7 +240,9 @@ describe("login flows", () => {
     const [, url] = await terminal.waitFor(AUTHORIZE_URL);
     await terminal.waitFor(/paste the address/);
     expect(terminal.output()).toContain("No browser can open here (over SSH)");
-    expect(terminal.output()).toContain("oauthx login local --device");
+    expect(terminal.output()).toContain(
+      "also has the device flow, which needs no browser here: run again with --device",
+    );
     const browser = await browserlessLogin(url as string, { login: "frank", deliver: false });
     terminal.type((browser.redirect as URL).toString());
     expect(await terminal.exited, terminal.output()).toBe(0);
