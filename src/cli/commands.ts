@@ -65,6 +65,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./doctor.ts")).command,
   },
   {
+    name: "seed",
+    summary: "Log in anew for CI: print the refresh token, keep nothing",
+    load: async () => (await import("./seed.ts")).command,
+  },
+  {
     name: "export",
     summary: "Print a refresh token, to seed a CI secret",
     load: async () => (await import("./export.ts")).command,

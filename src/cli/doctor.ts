@@ -10,7 +10,7 @@ import { resolveEndpoints } from "../core/endpoints.ts";
 import { clientFor } from "../core/provider-client.ts";
 import { loginCommand } from "../core/token-manager.ts";
 import { EXIT, isOauthxError, type OauthxError, toOauthxError } from "../errors.ts";
-import { browserCommand } from "../platform/browser.ts";
+import { browserCommand, noBrowserReason } from "../platform/browser.ts";
 import type { Registry } from "../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../store/document.ts";
 import { homeFiles } from "../store/home-files.ts";
@@ -221,6 +221,15 @@ async function checkClock(
 }
 
 function checkBrowser(ctx: Context): Finding {
+  const none = noBrowserReason(ctx.env);
+  if (none) {
+    return {
+      check: "browser",
+      status: "warn",
+      detail: `no browser can open here (${none}); login asks for the address the browser ends on, pasted back`,
+      remedy: "open the printed URL on any machine, or use oauthx login --device where the provider has it",
+    };
+  }
   const { command } = browserCommand("https://example.invalid", ctx.env);
   const found = command.includes("/") ? existsSync(command) : onPath(command, ctx.env.PATH ?? "");
   if (found) return { check: "browser", status: "ok", detail: `opens with ${command}` };

@@ -64,6 +64,8 @@ const TEXTS: Record<Exclude<HelpTopic, "providers-file">, string> = {
 if the provider needs one), token, exec and api work from that refresh token, the seed: no store,
 no browser, nothing written under OAUTHX_HOME.
 
+- Make the seed with \`oauthx seed <provider>\` on a workstation: a new login whose refresh token
+  goes to stdout (| gh secret set OAUTHX_<ID>_REFRESH_TOKEN) and is kept nowhere else.
 - The seed must be a grant of its own, used by CI alone. With a provider that rotates refresh
   tokens, a workstation and a CI job refreshing the same grant spend each other's tokens, and a
   server with reuse detection then revokes the grant for both.
@@ -73,7 +75,8 @@ no browser, nothing written under OAUTHX_HOME.
 - A rotated refresh token is handed to OAUTHX_ON_ROTATE on its stdin, to store it back into the
   CI secret (e.g. OAUTHX_ON_ROTATE='gh secret set OAUTHX_GITLAB_REFRESH_TOKEN').
 - Jobs on different machines that share one rotating seed race each other: give each its own.
-- REFRESH_REJECTED in CI: the seed was spent or revoked; seed the secret again.`,
+- REFRESH_REJECTED in CI: the seed was spent or revoked; re-seed the
+  secret with \`oauthx seed <provider>\`.`,
 
   security: `- Tokens live in $OAUTHX_HOME/tokens.age (default ~/.config/oauthx), an age file, 0600 in a
   0700 directory, opened with identity.txt beside it (or OAUTHX_AGE_IDENTITY,

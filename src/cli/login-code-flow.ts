@@ -1,14 +1,16 @@
 // The authorization code flow of `oauthx login` (RFC 6749 §4.1 with PKCE, RFC 7636, over a loopback
-// redirect, RFC 8252 §7.3): a loopback server, the authorization URL opened in the browser (or
-// pasted back over SSH with --no-browser), the code exchanged for tokens, the ID token's binding
-// checked. Never prints the code, the verifier or a token.
+// redirect, RFC 8252 §7.3): a loopback server, the authorization URL opened in the browser (or, with
+// --no-browser or where no browser can open, the address it ended on pasted back: login-paste.ts),
+// the code exchanged for tokens, the ID token's binding checked. Never prints the code, the verifier or a token.
 
 import type { Context } from "../core/context.ts";
 import type { ResolvedClient } from "../core/endpoints.ts";
 import { revokeLogin } from "../core/revocation.ts";
+import { OauthxError, severityLabel } from "../errors.ts";
 import type { AuthorizationCode } from "../oauth/authorization-response.ts";
 import type { TokenSet } from "../oauth/types.ts";
-import { openBrowser } from "../platform/browser.ts";
+import { noBrowserReason, openBrowser } from "../platform/browser.ts";
+import { pasteOrWait } from "./login-paste.ts";
 
 export interface FlowOptions {
   browser: boolean;
@@ -44,6 +46,12 @@ export async function codeFlow(
       extra_params: definition.authorize_params,
       pkce: definition.pkce,
     });
+    await checkAuthorizationHost(
+      ctx,
+      client,
+      prepared.url,
+      !options.browser || noBrowserReason(ctx.env) !== undefined,
+    );
     const url = prepared.url.toString();
     ctx.stderr.write(`Open this URL to log in to ${definition.name}:\n\n  ${url}\n\n`);
     // A server that matches redirect URIs exactly, port included (against RFC 8252 §7.3, but
@@ -55,9 +63,6 @@ export async function codeFlow(
           ? ""
           : `(if ${definition.name} reports a redirect URI mismatch, register a fixed port and log in with --port)\n`),
     );
-    if (options.browser && !(await openBrowser(url, ctx.env))) {
-      ctx.stderr.write("(could not start a browser: open the URL yourself)\n");
-    }
     const expectation = {
       state: prepared.state,
       ...(client.server.issuer ? { issuer: client.server.issuer } : {}),
@@ -69,40 +74,52 @@ export async function codeFlow(
       signal: options.signal,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
-    let code: AuthorizationCode;
-    if (!options.browser && ctx.interactive) {
-      // Over SSH the browser cannot reach this machine's loopback: accept the URL it ends on.
-      ctx.stderr.write(
-        "After approving, paste the address your browser ended on (or wait for the redirect):\n",
-      );
-      const { parseRedirectedUrl } = await import("../oauth/authorization-response.ts");
-      const stopReading = new AbortController();
-      const pasted = ctx.readLine(stopReading.signal).then((text) => {
-        // Closed without a line (the redirect arrived, or stdin ended): leave it to the server.
-        if (text.trim() === "") return waiting;
-        return parseRedirectedUrl(text, { ...expectation, redirect_uri: server.redirect_uri });
-      });
-      // Whichever loses must not surface later as an unhandled rejection.
-      waiting.catch(() => {});
-      pasted.catch(() => {});
-      try {
-        code = await Promise.race([waiting, pasted]);
-      } finally {
-        stopReading.abort();
+    // Awaited below, maybe after a race it lost: it must not surface as an unhandled rejection.
+    waiting.catch(() => {});
+    // Over SSH the browser runs elsewhere and cannot reach this machine's loopback: the address it
+    // ends on is pasted back instead (login-paste.ts).
+    let pasteBack = !options.browser;
+    if (options.browser) {
+      const none = noBrowserReason(ctx.env);
+      // The answer may come back before the opener exits (a fast browser): then it worked.
+      const opened =
+        none === undefined &&
+        (await Promise.race([
+          openBrowser(url, ctx.env),
+          waiting.then(
+            () => true,
+            () => true,
+          ),
+        ]));
+      if (!opened) {
+        ctx.stderr.write(
+          none
+            ? `No browser can open here (${none}): open the URL in a browser on any machine.\n`
+            : "Could not start a browser: open the URL yourself.\n",
+        );
+        if (client.server.device_authorization_endpoint) {
+          ctx.stderr.write(
+            `(${definition.name} also has the device flow, which needs no browser here: run again with --device)\n`,
+          );
+        }
+        pasteBack = true;
       }
-    } else {
-      code = await waiting;
     }
-    const tokens = await exchangeCode(
-      client.server,
-      client.client,
-      {
-        code: code.code,
-        redirect_uri: server.redirect_uri,
-        ...(prepared.code_verifier ? { code_verifier: prepared.code_verifier } : {}),
-      },
-      client.tokenOptions,
-    );
+    const exchange = (code: AuthorizationCode) =>
+      exchangeCode(
+        client.server,
+        client.client,
+        {
+          code: code.code,
+          redirect_uri: server.redirect_uri,
+          ...(prepared.code_verifier ? { code_verifier: prepared.code_verifier } : {}),
+        },
+        client.tokenOptions,
+      );
+    const tokens =
+      pasteBack && ctx.interactive
+        ? await pasteOrWait(ctx, waiting, { ...expectation, redirect_uri: server.redirect_uri }, exchange)
+        : await exchange(await waiting);
     if (tokens.id_token) {
       const { checkIdTokenBinding, decodeIdTokenClaimsUnverified } = await import("../oauth/id-token.ts");
       try {
@@ -127,4 +144,51 @@ export async function codeFlow(
   } finally {
     await server.close();
   }
+}
+
+/**
+ * How long the authorization endpoint's host has to answer before the login goes on regardless:
+ * past glibc's 5 s before it asks a DNS server again, so one lost packet is not taken for silence.
+ */
+const HOST_CHECK_MS = 6000;
+const PROXY_VARIABLES = ["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"];
+
+/**
+ * Fails in seconds, naming the host, when the authorization endpoint's host does not resolve or
+ * answer, instead of waiting minutes for a browser that shows "server not found" (a mistyped
+ * `--set domain=…`). Only a warning when the browser runs on another machine (--no-browser, SSH),
+ * which may reach what this one cannot (a VPN on the laptop) — unless the token endpoint is on the
+ * same host: this machine must reach that one itself.
+ */
+async function checkAuthorizationHost(
+  ctx: Context,
+  client: ResolvedClient,
+  endpoint: URL,
+  browserElsewhere: boolean,
+): Promise<void> {
+  // Behind a proxy this machine may resolve nothing itself; the browser goes through the proxy.
+  if (PROXY_VARIABLES.some((name) => ctx.env[name])) return;
+  const { hostProblem, isDefinite } = await import("../platform/host-check.ts");
+  const problem = await hostProblem(endpoint, HOST_CHECK_MS);
+  if (problem === undefined) return;
+  const what = `the authorization endpoint's host ${endpoint.host} ${problem}`;
+  const settings = `check the provider's settings (oauthx providers show ${client.id}) and any --set value`;
+  const tokenHost =
+    client.server.token_endpoint && URL.canParse(client.server.token_endpoint)
+      ? new URL(client.server.token_endpoint).host
+      : undefined;
+  // Silence may be a lost packet or a firewall the browser's path avoids: say it and go on.
+  if (!isDefinite(problem)) {
+    ctx.stderr.write(
+      `${severityLabel("warning", ctx.color)} ${what} within ${HOST_CHECK_MS / 1000} s; if the browser cannot reach it, ${settings}.\n`,
+    );
+    return;
+  }
+  if (browserElsewhere && tokenHost !== endpoint.host) {
+    ctx.stderr.write(
+      `${severityLabel("warning", ctx.color)} ${what} from this machine; if the browser's machine cannot reach it either, ${settings}.\n`,
+    );
+    return;
+  }
+  throw new OauthxError("NETWORK", what, { remedy: `${settings}, then this machine's connection` });
 }

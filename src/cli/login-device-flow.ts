@@ -5,7 +5,7 @@ import type { Context } from "../core/context.ts";
 import type { ResolvedClient } from "../core/endpoints.ts";
 import { OauthxError } from "../errors.ts";
 import type { TokenSet } from "../oauth/types.ts";
-import { openBrowser } from "../platform/browser.ts";
+import { noBrowserReason, openBrowser } from "../platform/browser.ts";
 import type { FlowOptions } from "./login-code-flow.ts";
 import { formatDuration } from "./output.ts";
 
@@ -39,8 +39,9 @@ export async function deviceFlow(
     `To log in to ${client.definition.name}, open ${authorization.verification_uri}\nand enter the code: ${authorization.user_code}\n` +
       `The code expires in ${formatDuration(authorization.expires_in)} (at ${clock}).\n`,
   );
-  if (options.browser && authorization.verification_uri_complete) {
-    await openBrowser(authorization.verification_uri_complete, ctx.env);
+  // Not awaited: polling need not wait to learn whether the opener worked; the URL is printed.
+  if (options.browser && authorization.verification_uri_complete && !noBrowserReason(ctx.env)) {
+    void openBrowser(authorization.verification_uri_complete, ctx.env);
   }
   return pollDeviceToken(client.server, client.client, authorization, {
     ...client.tokenOptions,

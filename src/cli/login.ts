@@ -1,72 +1,161 @@
 // `oauthx login <provider>`: the Authorization Code flow with PKCE over a loopback redirect
 // (RFC 6749 §4.1, RFC 7636, RFC 8252), or the device flow (RFC 8628) with --device; the tokens go
 // to the store. Prints who logged in, on stderr; never a token, code or verifier.
+// `oauthx seed` (seed.ts) runs the same login through authorize() and keeps nothing.
 
 import process from "node:process";
+import type { Context } from "../core/context.ts";
+import type { ResolvedClient } from "../core/endpoints.ts";
 import { resolveEndpoints } from "../core/endpoints.ts";
 import { accountLabel, defaultScopes, loginEntry, revokeReplaced } from "../core/login-record.ts";
 import { clientFor } from "../core/provider-client.ts";
 import { DEFAULT_PROFILE } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import type { TokenSet } from "../oauth/types.ts";
-import type { StoreDocument } from "../store/document.ts";
-import { defineCommand } from "./command.ts";
+import type { ProviderEntry } from "../providers/registry.ts";
+import type { StoreDocument, TokenEntry } from "../store/document.ts";
+import { defineCommand, type Flag, type FlagValues } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { codeFlow } from "./login-code-flow.ts";
 import { deviceFlow } from "./login-device-flow.ts";
 
+/** The flags of `login`, shared with `seed` (which has no --json: its stdout is the token). */
+export const loginFlags = {
+  profile: {
+    type: "string",
+    value: "NAME",
+    help: "Keep this login under a profile name (default: default)",
+  },
+  scope: {
+    type: "string",
+    multiple: true,
+    value: "SCOPE",
+    help: "Scope to request (repeatable; replaces the defaults)",
+  },
+  set: {
+    type: "string",
+    multiple: true,
+    value: "NAME=VALUE",
+    help: "Provider setting, e.g. tenant=contoso.com",
+  },
+  "client-id": { type: "string", value: "ID", help: "OAuth client id (or OAUTHX_<ID>_CLIENT_ID)" },
+  "client-secret-stdin": {
+    type: "boolean",
+    help: "Read the client secret from stdin and keep it in the store",
+  },
+  device: { type: "boolean", help: "Use the device flow (RFC 8628): for machines without a browser" },
+  "no-browser": {
+    type: "boolean",
+    help: "Print the URL only; on a terminal, accept the redirected URL pasted back",
+  },
+  port: { type: "string", value: "N", help: "Loopback port for the redirect (default: any free port)" },
+  timeout: {
+    type: "string",
+    value: "DURATION",
+    help: "Give up waiting for the browser after this (default 5m)",
+  },
+  json: { type: "boolean", help: "Print the result as JSON on stdout" },
+  issuer: {
+    type: "string",
+    value: "URL",
+    help: "Add an OpenID Connect provider by discovery to your providers file, then log in (with --client-id, --name)",
+  },
+  name: {
+    type: "string",
+    value: "NAME",
+    help: "With --issuer: the provider's name; its id defaults to a slug of it",
+  },
+} as const satisfies Record<string, Flag>;
+
+export const loginDescription =
+  "The client secret is never taken on the command line: use OAUTHX_<ID>_CLIENT_SECRET or --client-secret-stdin.\n" +
+  "With --issuer URL --client-id ID --name NAME [<provider>], the provider is added to $OAUTHX_HOME/providers.yaml first.";
+
+/** A login's outcome before anything is stored: what `login` stores and `seed` prints. */
+export interface Authorized {
+  providerId: string;
+  profile: string;
+  entry: ProviderEntry;
+  client: ResolvedClient;
+  tokens: TokenSet;
+  scopes: string[];
+  /** The login this profile holds now, if any: its remembered settings were used. */
+  stored: TokenEntry | undefined;
+  secretFromStdin: string | undefined;
+}
+
+/**
+ * Resolves the provider and the client from the flags (and a stored login's remembered settings)
+ * and runs the code or device flow. Reads the store, never writes it; --issuer writes the user's
+ * providers file.
+ */
+export async function authorize(
+  ctx: Context,
+  flags: Omit<FlagValues<typeof loginFlags>, "json">,
+  provider: string | undefined,
+): Promise<Authorized> {
+  const profile = flags.profile ?? DEFAULT_PROFILE;
+  const timeoutMs =
+    flags.timeout === undefined ? undefined : parseDuration(flags.timeout, "--timeout") * 1000;
+  const port = flags.port === undefined ? undefined : parsePort(flags.port);
+  const vars = parseSettings(flags.set ?? []);
+  const secretFromStdin = flags["client-secret-stdin"] ? (await ctx.readStdin()).trim() : undefined;
+  if (secretFromStdin === "") throw new OauthxError("USAGE", "--client-secret-stdin read an empty secret");
+
+  let providerId = provider;
+  if (flags.issuer !== undefined) {
+    const { addProviderFromIssuer } = await import("./login-issuer.ts");
+    providerId = await addProviderFromIssuer(ctx, {
+      issuer: flags.issuer,
+      clientId: flags["client-id"],
+      name: flags.name,
+      id: providerId,
+      scopes: flags.scope,
+      port,
+    });
+  } else if (flags.name !== undefined) {
+    throw new OauthxError("USAGE", "--name goes with --issuer");
+  }
+  if (providerId === undefined) throw new OauthxError("USAGE", "missing argument: <provider>");
+
+  const { loadRegistry } = await import("../providers/registry.ts");
+  const { openStore } = await import("../store/store.ts");
+  const entry = (await loadRegistry(ctx.home)).get(providerId);
+  const store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
+  const before = await store.read();
+  const stored = before.profiles[providerId]?.[profile];
+  const resolved = clientFor(ctx, entry, stored, {
+    vars,
+    ...(flags["client-id"] ? { clientId: flags["client-id"] } : {}),
+    ...(secretFromStdin ? { clientSecret: secretFromStdin } : {}),
+  });
+  const client = await resolveEndpoints(resolved, before);
+  const scopes = flags.scope ?? defaultScopes(client);
+
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once("SIGINT", onSigint);
+  let tokens: TokenSet;
+  try {
+    const flow = { browser: !flags["no-browser"], signal: abort.signal };
+    tokens = flags.device
+      ? await deviceFlow(ctx, client, scopes, flow)
+      : await codeFlow(ctx, client, scopes, {
+          ...flow,
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+          ...(port === undefined ? {} : { port }),
+        });
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+  return { providerId, profile, entry, client, tokens, scopes, stored, secretFromStdin };
+}
+
 export const command = defineCommand({
   // With --issuer the provider id is optional (a slug of --name); run() checks it otherwise.
   positionals: [{ name: "provider", kind: "provider", optional: true }],
-  flags: {
-    profile: {
-      type: "string",
-      value: "NAME",
-      help: "Keep this login under a profile name (default: default)",
-    },
-    scope: {
-      type: "string",
-      multiple: true,
-      value: "SCOPE",
-      help: "Scope to request (repeatable; replaces the defaults)",
-    },
-    set: {
-      type: "string",
-      multiple: true,
-      value: "NAME=VALUE",
-      help: "Provider setting, e.g. tenant=contoso.com",
-    },
-    "client-id": { type: "string", value: "ID", help: "OAuth client id (or OAUTHX_<ID>_CLIENT_ID)" },
-    "client-secret-stdin": {
-      type: "boolean",
-      help: "Read the client secret from stdin and keep it in the store",
-    },
-    device: { type: "boolean", help: "Use the device flow (RFC 8628): for machines without a browser" },
-    "no-browser": {
-      type: "boolean",
-      help: "Print the URL only; on a terminal, accept the redirected URL pasted back",
-    },
-    port: { type: "string", value: "N", help: "Loopback port for the redirect (default: any free port)" },
-    timeout: {
-      type: "string",
-      value: "DURATION",
-      help: "Give up waiting for the browser after this (default 5m)",
-    },
-    json: { type: "boolean", help: "Print the result as JSON on stdout" },
-    issuer: {
-      type: "string",
-      value: "URL",
-      help: "Add an OpenID Connect provider by discovery to your providers file, then log in (with --client-id, --name)",
-    },
-    name: {
-      type: "string",
-      value: "NAME",
-      help: "With --issuer: the provider's name; its id defaults to a slug of it",
-    },
-  },
-  description:
-    "The client secret is never taken on the command line: use OAUTHX_<ID>_CLIENT_SECRET or --client-secret-stdin.\n" +
-    "With --issuer URL --client-id ID --name NAME [<provider>], the provider is added to $OAUTHX_HOME/providers.yaml first.",
+  flags: loginFlags,
+  description: loginDescription,
   examples: [
     "oauthx login github",
     "oauthx login microsoft --set tenant=contoso.com",
@@ -75,61 +164,13 @@ export const command = defineCommand({
     'printf %s "$SECRET" | oauthx login google --client-secret-stdin',
   ],
   async run(ctx, { flags, positionals }) {
-    const profile = flags.profile ?? DEFAULT_PROFILE;
-    const timeoutMs =
-      flags.timeout === undefined ? undefined : parseDuration(flags.timeout, "--timeout") * 1000;
-    const port = flags.port === undefined ? undefined : parsePort(flags.port);
-    const vars = parseSettings(flags.set ?? []);
-    const secretFromStdin = flags["client-secret-stdin"] ? (await ctx.readStdin()).trim() : undefined;
-    if (secretFromStdin === "") throw new OauthxError("USAGE", "--client-secret-stdin read an empty secret");
-
-    let providerId = positionals[0];
-    if (flags.issuer !== undefined) {
-      const { addProviderFromIssuer } = await import("./login-issuer.ts");
-      providerId = await addProviderFromIssuer(ctx, {
-        issuer: flags.issuer,
-        clientId: flags["client-id"],
-        name: flags.name,
-        id: providerId,
-        scopes: flags.scope,
-        port,
-      });
-    } else if (flags.name !== undefined) {
-      throw new OauthxError("USAGE", "--name goes with --issuer");
-    }
-    if (providerId === undefined) throw new OauthxError("USAGE", "missing argument: <provider>");
-
-    const { loadRegistry } = await import("../providers/registry.ts");
+    const { providerId, profile, entry, client, tokens, scopes, stored, secretFromStdin } = await authorize(
+      ctx,
+      flags,
+      positionals[0],
+    );
     const { openStore } = await import("../store/store.ts");
-    const entry = (await loadRegistry(ctx.home)).get(providerId);
     const store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
-    const before = await store.read();
-    const stored = before.profiles[providerId]?.[profile];
-    const resolved = clientFor(ctx, entry, stored, {
-      vars,
-      ...(flags["client-id"] ? { clientId: flags["client-id"] } : {}),
-      ...(secretFromStdin ? { clientSecret: secretFromStdin } : {}),
-    });
-    const client = await resolveEndpoints(resolved, before);
-    const scopes = flags.scope ?? defaultScopes(client);
-
-    const abort = new AbortController();
-    const onSigint = () => abort.abort();
-    process.once("SIGINT", onSigint);
-    let tokens: TokenSet;
-    try {
-      const flow = { browser: !flags["no-browser"], signal: abort.signal };
-      tokens = flags.device
-        ? await deviceFlow(ctx, client, scopes, flow)
-        : await codeFlow(ctx, client, scopes, {
-            ...flow,
-            ...(timeoutMs === undefined ? {} : { timeoutMs }),
-            ...(port === undefined ? {} : { port }),
-          });
-    } finally {
-      process.off("SIGINT", onSigint);
-    }
-
     const account = await accountLabel(client, tokens);
     const next = loginEntry({
       client,

@@ -67,7 +67,7 @@ export async function openSeededStore(
  */
 export function explainRefusedSeed(error: OauthxError, seed: Seed, presentedSeed: boolean): OauthxError {
   const remedy =
-    `re-seed ${seed.variable}: on a workstation, \`oauthx export ${seed.provider} --refresh-token\` into the CI secret; ` +
+    `re-seed ${seed.variable}: on a workstation, \`oauthx seed ${seed.provider}\` into the CI secret; ` +
     "set OAUTHX_ON_ROTATE so every rotation is saved (`oauthx help ci`)";
   const what = presentedSeed
     ? `the refresh token in ${seed.variable} is spent or revoked (rotated away by an earlier run, or used by another job sharing it)`

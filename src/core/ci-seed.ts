@@ -43,7 +43,7 @@ export function readSeed(env: Context["env"], provider: string, profile: string)
       "CONFIG_INVALID",
       `${variable} holds line breaks or characters no refresh token has`,
       {
-        remedy: `store exactly the one line printed by \`oauthx export ${provider} --refresh-token\``,
+        remedy: `store exactly the one line printed by \`oauthx seed ${provider}\``,
       },
     );
   }

@@ -13,7 +13,7 @@ import { needsDiscovery, resolveEndpoints } from "./endpoints.ts";
 import { assertBoundOrigin, credentialOrigins } from "./origin-binding.ts";
 import { clientFor } from "./provider-client.ts";
 import type { Session } from "./session.ts";
-import { loginRemedy, type Refresher } from "./token-manager.ts";
+import { exportedRemedy, loginRemedy, type Refresher } from "./token-manager.ts";
 
 /**
  * A refresh holds the store lock for its request (so no other process can spend the same refresh
@@ -68,7 +68,10 @@ export function refresherFor(
           ...client.tokenOptions,
           timeoutMs: REFRESH_TIMEOUT_MS,
           retry: REFRESH_RETRY,
-          relogin_remedy: loginRemedy(entry.id, profile),
+          relogin_remedy:
+            stored.exported_at === undefined
+              ? loginRemedy(entry.id, profile)
+              : exportedRemedy(entry.id, profile),
         },
       );
     const tokens = session.seed

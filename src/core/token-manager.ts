@@ -219,6 +219,14 @@ export function loginRemedy(provider: string, profile: string): string {
   return `run \`${loginCommand(provider, profile)}\``;
 }
 
+/**
+ * A refused refresh of a login whose refresh token was exported: most likely its other holder (a CI
+ * secret) refreshed first and the provider rotated. A new login, and CI a grant of its own.
+ */
+export function exportedRemedy(provider: string, profile: string): string {
+  return `this login's refresh token was exported, and its other holder may have refreshed first: run \`${loginCommand(provider, profile)}\`, and give CI a login of its own: oauthx seed ${provider}`;
+}
+
 /** The command that logs in to a provider's profile, for remedies. */
 export function loginCommand(provider: string, profile: string): string {
   return `oauthx login ${provider}${profile === "default" ? "" : ` --profile ${profile}`}`;

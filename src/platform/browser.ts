@@ -2,7 +2,9 @@
 // fails to open costs nothing but a copy and paste.
 //
 // $BROWSER, when set, is run with the URL as its one argument — no shell, so nothing in the URL
-// is interpreted (the authorization URL carries `&`). Otherwise the platform's opener.
+// is interpreted (the authorization URL carries `&`). Otherwise the platform's opener — unless it
+// cannot work (noBrowserReason): then `login` says so and offers the paste-back path at once
+// rather than waiting for a redirect that cannot come.
 
 import { spawn } from "node:child_process";
 import process from "node:process";
@@ -24,16 +26,44 @@ export function browserCommand(url: string, env: Env, platform: string = process
   return { command: "xdg-open", args: [url] };
 }
 
-/** Starts the browser without waiting for it; resolves false when it could not be started. */
+/**
+ * Why no browser can open in front of the user, or undefined when one may. $BROWSER is the user's
+ * word and always tried. Over SSH the platform's opener would start a browser on the far machine's
+ * screen, if any (X11 forwarding, which sets DISPLAY, is the exception on Linux); and xdg-open
+ * needs an X11 or Wayland display.
+ */
+export function noBrowserReason(env: Env, platform: string = process.platform): string | undefined {
+  if (env.BROWSER?.trim()) return undefined;
+  const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
+  const desktop = platform === "darwin" || platform === "win32";
+  if ((env.SSH_CONNECTION || env.SSH_TTY) && (desktop || !display)) return "over SSH";
+  if (!desktop && !display) return "no display: DISPLAY and WAYLAND_DISPLAY are unset";
+  return undefined;
+}
+
+/** How long an opener has to fail visibly (exit non-zero) before it is taken to have worked. */
+const OPENER_GRACE_MS = 1500;
+
+/**
+ * Starts the browser without waiting for it; resolves false when it could not be started or exited
+ * with a failure within a moment (`BROWSER=/bin/false`, xdg-open finding no browser), true once it
+ * exited successfully or is still running after that moment.
+ */
 export function openBrowser(url: string, env: Env): Promise<boolean> {
   const { command, args } = browserCommand(url, env);
   return new Promise((resolve) => {
     try {
       const child = spawn(command, args, { stdio: "ignore", detached: true, env: scrubbedEnv(env) });
-      child.once("error", () => resolve(false));
-      child.once("spawn", () => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = (opened: boolean) => {
+        clearTimeout(timer);
         child.unref();
-        resolve(true);
+        resolve(opened);
+      };
+      child.once("error", () => settle(false));
+      child.once("exit", (code) => settle(code === 0));
+      child.once("spawn", () => {
+        timer = setTimeout(() => settle(true), OPENER_GRACE_MS);
       });
     } catch {
       resolve(false);

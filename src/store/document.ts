@@ -52,6 +52,11 @@ export interface TokenEntry {
    * rotated refresh token whose digest this is not has not been saved yet.
    */
   rotation_saved?: string;
+  /**
+   * When `oauthx export --refresh-token` last printed this login's refresh token: another holder
+   * may refresh the same grant, so a refused refresh says so (cli/export.ts).
+   */
+  exported_at?: EpochSeconds;
 }
 
 /** Discovery metadata (RFC 8414 / OIDC) as fetched, plus when. */
@@ -104,6 +109,7 @@ const ENTRY_FIELDS: Record<string, { check: Check; optional?: true }> = {
   vars: { check: isStringRecord, optional: true },
   origins: { check: isStringArray, optional: true },
   rotation_saved: { check: isString, optional: true },
+  exported_at: { check: isEpochSeconds, optional: true },
 };
 
 function entryProblem(entry: unknown, path: string): string | undefined {

@@ -37,15 +37,13 @@ interface Job {
   rotated(): string[];
 }
 
-/** Logs in on a "workstation", exports the refresh token, and returns a CI job seeded with it. */
+/** Seeds CI from a "workstation" (`oauthx seed`), and returns a CI job seeded with it. */
 async function seededJob(server: AuthServer, root: string, name: string): Promise<Job & { seed: string }> {
   const workstation = cliHarness(server);
   try {
-    const login = await workstation.oauthx(["login", "local", "--timeout", "30s"]);
-    expect(login.code, login.stderr).toBe(0);
-    const exported = await workstation.oauthx(["export", "local", "--refresh-token"]);
-    expect(exported.code, exported.stderr).toBe(0);
-    const seed = exported.stdout.trim();
+    const seeded = await workstation.oauthx(["seed", "local", "--timeout", "30s"]);
+    expect(seeded.code, seeded.stderr).toBe(0);
+    const seed = seeded.stdout.trim();
     const jobRoot = join(root, name);
     const home = join(jobRoot, "home");
     const cacheDir = join(jobRoot, "runner-temp");
@@ -362,7 +360,7 @@ describe("CI job, 5-minute tokens, rotation with reuse detection", () => {
     const { error } = JSON.parse(spent.stderr.trim().split("\n").at(-1) as string);
     expect(error.code).toBe("REFRESH_REJECTED");
     expect(error.message).toContain("OAUTHX_LOCAL_REFRESH_TOKEN is spent or revoked");
-    expect(error.remedy).toContain("oauthx export local --refresh-token");
+    expect(error.remedy).toContain("oauthx seed local");
     expect(error.remedy).toContain("OAUTHX_ON_ROTATE");
     expect(error.remedy).not.toContain("oauthx login");
     expect(spent.stderr).not.toContain(job.seed);

@@ -1,6 +1,8 @@
 // The ways a login can go, on the compiled binary against oidc-provider: the device flow, a denied
 // consent, nobody coming back (timeout), a port already taken, an http endpoint, and `--no-browser`
-// over SSH where the person pastes the address the browser ended on.
+// over SSH where the person pastes the address the browser ended on — again after a bad paste — and
+// the same paste-back path offered when no browser can open (SSH without a display, a failing
+// $BROWSER), which `doctor` reports too.
 
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -12,6 +14,51 @@ import { browserlessLogin } from "../support/browserless-login.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
 import { BIN } from "../support/run-node.ts";
 import { spawnOnTerminal } from "../support/terminal.ts";
+
+/** A command on a pseudo-terminal, with its output so far and a wait for what it prints next. */
+function onTerminal(commandLine: string, env: Record<string, string | undefined>) {
+  const child = spawnOnTerminal(commandLine, env as NodeJS.ProcessEnv);
+  let output = "";
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    output += chunk;
+    for (const waiter of waiters) waiter();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    exited,
+    output: () => output,
+    type: (line: string) => child.stdin.write(`${line}\n`),
+    /** Resolves with the match once `pattern` appears in the output after `from`. */
+    waitFor(pattern: RegExp, from = 0): Promise<RegExpExecArray> {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = pattern.exec(output.slice(from));
+          if (!match) return;
+          waiters.delete(check);
+          clearTimeout(timer);
+          resolve(match);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          child.kill();
+          reject(new Error(`${pattern} did not appear in: ${output}`));
+        }, 20_000);
+        waiters.add(check);
+        check();
+      });
+    },
+  };
+}
+
+const AUTHORIZE_URL = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/;
+/** Over SSH without X forwarding: no $BROWSER, no display. */
+const OVER_SSH = {
+  BROWSER: undefined,
+  DISPLAY: undefined,
+  WAYLAND_DISPLAY: undefined,
+  SSH_CONNECTION: "192.0.2.7 50022 192.0.2.1 22",
+};
 
 describe("login flows", () => {
   let server: AuthServer;
@@ -154,5 +201,120 @@ describe("login flows", () => {
     child.stdin.write(`${browser.redirect?.toString()}\n`);
     expect(await exited).toBe(0);
     expect(output).toContain("Logged in to Local Test Server as dave@example.test (profile pasted).");
+  });
+
+  it("--no-browser: a bad paste is said and asked for again, a mistyped code too; the right one logs in", async () => {
+    const terminal = onTerminal(
+      `${BIN.oauthx} login local --no-browser --profile repasted --timeout 30s`,
+      cli.env,
+    );
+    const [, url] = await terminal.waitFor(AUTHORIZE_URL);
+    await terminal.waitFor(/paste the address/);
+    const browser = await browserlessLogin(url as string, { login: "erin", deliver: false });
+    const redirect = browser.redirect as URL;
+
+    let mark = terminal.output().length;
+    terminal.type("not an address");
+    await terminal.waitFor(/That did not work: the pasted text is not a URL \[INVALID_RESPONSE\]/, mark);
+    await terminal.waitFor(/Paste the address again/, mark);
+
+    // A code cut short in the copy: the token endpoint refuses it (invalid_grant); not the end.
+    const mangled = new URL(redirect);
+    mangled.searchParams.set("code", (redirect.searchParams.get("code") as string).slice(0, -4));
+    mark = terminal.output().length;
+    terminal.type(mangled.toString());
+    await terminal.waitFor(/That did not work: .*invalid_grant.* \[TOKEN_EXCHANGE_FAILED\]/, mark);
+
+    terminal.type(redirect.toString());
+    expect(await terminal.exited, terminal.output()).toBe(0);
+    expect(terminal.output()).toContain(
+      "Logged in to Local Test Server as erin@example.test (profile repasted).",
+    );
+  });
+
+  it("over SSH with no display, login offers the paste-back path at once and mentions --device", async () => {
+    const terminal = onTerminal(`${BIN.oauthx} login local --profile ssh --timeout 30s`, {
+      ...cli.env,
+      ...OVER_SSH,
+    });
+    const [, url] = await terminal.waitFor(AUTHORIZE_URL);
+    await terminal.waitFor(/paste the address/);
+    expect(terminal.output()).toContain("No browser can open here (over SSH)");
+    expect(terminal.output()).toContain(
+      "also has the device flow, which needs no browser here: run again with --device",
+    );
+    const browser = await browserlessLogin(url as string, { login: "frank", deliver: false });
+    terminal.type((browser.redirect as URL).toString());
+    expect(await terminal.exited, terminal.output()).toBe(0);
+    expect(terminal.output()).toContain(
+      "Logged in to Local Test Server as frank@example.test (profile ssh).",
+    );
+  });
+
+  it("a $BROWSER that fails (BROWSER=/bin/false) is said, and the paste-back path offered", async () => {
+    const terminal = onTerminal(`${BIN.oauthx} login local --profile false-browser --timeout 30s`, {
+      ...cli.env,
+      BROWSER: "/bin/false",
+    });
+    const [, url] = await terminal.waitFor(AUTHORIZE_URL);
+    await terminal.waitFor(/paste the address/);
+    expect(terminal.output()).toContain("Could not start a browser: open the URL yourself.");
+    const browser = await browserlessLogin(url as string, { login: "grace", deliver: false });
+    terminal.type((browser.redirect as URL).toString());
+    expect(await terminal.exited, terminal.output()).toBe(0);
+  });
+
+  it("doctor over SSH with no display does not claim a browser opens", async () => {
+    const result = await cli.oauthx(["doctor", "--offline", "--json"], { env: OVER_SSH });
+    const findings = JSON.parse(result.stdout) as { check: string; status: string; detail: string }[];
+    const browser = findings.find((finding) => finding.check === "browser");
+    expect(browser?.status).toBe("warn");
+    expect(browser?.detail).toContain("no browser can open here (over SSH)");
+    expect(browser?.detail).not.toContain("opens with");
+  });
+
+  it("a host that does not resolve or answer fails in seconds, named, before any URL is shown", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", () => resolve()));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const file = join(cli.home, "providers.yaml");
+    const original = readFileSync(file, "utf8");
+    const endpoints = (base: string) => [
+      "    client_id: x",
+      `    authorization_endpoint: ${base}/authorize`,
+      `    token_endpoint: ${base}/token`,
+    ];
+    writeFileSync(
+      file,
+      [
+        original.trimEnd(),
+        "  mistyped:",
+        "    name: Mistyped Host",
+        ...endpoints("https://nosuch.invalid"),
+        "  closed:",
+        "    name: Closed Port",
+        ...endpoints(`http://127.0.0.1:${closedPort}`),
+        "",
+      ].join("\n"),
+    );
+    try {
+      for (const [provider, host, problem] of [
+        ["mistyped", "nosuch.invalid", "does not resolve"],
+        ["closed", `127.0.0.1:${closedPort}`, "refuses connections"],
+      ] as const) {
+        const started = Date.now();
+        const result = await cli.oauthx(["login", provider, "--timeout", "60s"], {
+          env: { BROWSER: "/bin/true" },
+        });
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(result.code, result.stderr).toBe(7);
+        expect(result.stderr).toContain(`the authorization endpoint's host ${host} ${problem} [NETWORK]`);
+        expect(result.stderr).toContain(`oauthx providers show ${provider}`);
+        expect(result.stderr).not.toContain("Open this URL");
+      }
+    } finally {
+      writeFileSync(file, original);
+    }
   });
 });

@@ -27,6 +27,8 @@ export interface AuthServerOptions {
   deviceCodeTtl?: number;
   /** Rotate refresh tokens on use (with reuse detection); default true. */
   rotateRefreshToken?: boolean;
+  /** Issue refresh tokens at all; default true. False: a deployment that grants no offline access. */
+  issueRefreshTokens?: boolean;
 }
 
 export interface AuthServerCounters {
@@ -116,7 +118,7 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     pkce: { required: () => true },
     // Always a refresh token (by default only with offline_access + prompt=consent).
     issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
-      client.grantTypeAllowed("refresh_token"),
+      (options.issueRefreshTokens ?? true) && client.grantTypeAllowed("refresh_token"),
     rotateRefreshToken: options.rotateRefreshToken ?? true,
     features: {
       devInteractions: { enabled: true },

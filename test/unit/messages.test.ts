@@ -62,6 +62,7 @@ describe("messages", () => {
     ["refresh", ["refresh", "githb"]],
     ["api", ["api", "githb", "/user"]],
     ["export", ["export", "githb", "--refresh-token"]],
+    ["seed", ["seed", "githb"]],
   ])("%s with a misspelt provider suggests the right one", async (_name, argv) => {
     const result = await run(argv);
     expect(result.code).toBe(3);
@@ -84,6 +85,7 @@ describe("messages", () => {
     ["token", ["token", "githb"]],
     ["refresh", ["refresh", "githb"]],
     ["kube-credential", ["kube-credential", "githb"]],
+    ["seed", ["seed", "githb"]],
   ])("%s with a misspelt provider says so even when the store does not open", async (_name, argv) => {
     await openStore({ home, env: {} }).update((document) =>
       withEntry(document, "github", "default", {
