@@ -56,7 +56,10 @@ export const command = defineCommand({
     const session = await openSession(ctx);
     const registry = await session.registry();
     if (only !== undefined) registry.get(only);
-    const seeded = [...(await seededRows(ctx, registry, only)), ...(await federatedRows(ctx, registry, only))];
+    const seeded = [
+      ...(await seededRows(ctx, registry, only)),
+      ...(await federatedRows(ctx, registry, only)),
+    ];
     const document = await session.store.read();
     const rows: Row[] = [...seeded];
     for (const provider of Object.keys(document.profiles).sort()) {

@@ -76,9 +76,12 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
   }
   let federation: Federation | undefined;
   if (maybeFederated) {
-    const federated = await (
-      await import("./federation/federated-mode.ts")
-    ).detectFederation(ctx, provider, profile, loadRegistry);
+    const federated = await (await import("./federation/federated-mode.ts")).detectFederation(
+      ctx,
+      provider,
+      profile,
+      loadRegistry,
+    );
     if (federated) ({ federation, store } = federated);
   }
   if (!store) {

@@ -47,7 +47,8 @@ export interface FederatedGrant {
 
 /** The request members of one federated grant. */
 export function federatedGrantParams(grant: FederatedGrant): Record<string, string> {
-  const scope = grant.scopes && grant.scopes.length > 0 ? grant.scopes.join(grant.scope_separator ?? " ") : "";
+  const scope =
+    grant.scopes && grant.scopes.length > 0 ? grant.scopes.join(grant.scope_separator ?? " ") : "";
   const common: Record<string, string> = {
     ...(grant.client_id ? { client_id: grant.client_id } : {}),
     ...(scope ? { scope } : {}),

@@ -19,7 +19,10 @@ export function oauthxVar(
  * read from the environment alone, so that a call outside CI pays nothing: whether the provider
  * is federated is decided by core/federation/federated-mode.ts.
  */
-export function federationSignal(env: Readonly<Record<string, string | undefined>>, providerId: string): boolean {
+export function federationSignal(
+  env: Readonly<Record<string, string | undefined>>,
+  providerId: string,
+): boolean {
   return (
     env[oauthxVar(providerId, "ID_TOKEN")] !== undefined ||
     env[oauthxVar(providerId, "ID_TOKEN_FILE")] !== undefined ||

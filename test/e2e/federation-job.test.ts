@@ -145,9 +145,7 @@ describe("federated CI job: 5-minute access tokens", () => {
       results.push(await ci.oauthx(["api", provider, "/check"]));
       results.push(await ci.oauthx(["token", provider]));
       results.push(await ci.oauthx(["token", provider, "--json"]));
-      results.push(
-        ...(await Promise.all(Array.from({ length: 8 }, () => ci.oauthx(["token", provider])))),
-      );
+      results.push(...(await Promise.all(Array.from({ length: 8 }, () => ci.oauthx(["token", provider])))));
       for (const result of results) expect(result.code, result.stderr).toBe(0);
 
       expect((server.exchanges[GRANT_TYPES[grant]] ?? 0) - exchanges).toBe(1);
@@ -155,7 +153,9 @@ describe("federated CI job: 5-minute access tokens", () => {
       const handedOut = [0, 1, 3, ...results.slice(5).map((_, index) => index + 5)].map((index) =>
         (results[index] as Ran).stdout.trim(),
       );
-      expect(new Set([...handedOut, JSON.parse((results[4] as Ran).stdout).access_token])).toEqual(new Set([token]));
+      expect(new Set([...handedOut, JSON.parse((results[4] as Ran).stdout).access_token])).toEqual(
+        new Set([token]),
+      );
       expect(await accepted(server, token)).toBe(200);
       expect(JSON.parse((results[2] as Ran).stdout)).toMatchObject({ sub: CI_SUBJECT });
       // The request went out with the protocol's members, and nothing else of the job's.

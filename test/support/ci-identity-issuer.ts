@@ -31,13 +31,20 @@ export interface CiIdentityIssuer {
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
-export async function startCiIdentityIssuer(options: { tokenLifetime?: number } = {}): Promise<CiIdentityIssuer> {
+export async function startCiIdentityIssuer(
+  options: { tokenLifetime?: number } = {},
+): Promise<CiIdentityIssuer> {
   const keys = (await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, true, [
     "sign",
     "verify",
   ])) as CryptoKeyPair;
   const kid = randomBytes(8).toString("hex");
-  const publicJwk = { ...(await crypto.subtle.exportKey("jwk", keys.publicKey)), kid, alg: "ES256", use: "sig" };
+  const publicJwk = {
+    ...(await crypto.subtle.exportKey("jwk", keys.publicKey)),
+    kid,
+    alg: "ES256",
+    use: "sig",
+  };
   const requestToken = randomBytes(24).toString("base64url");
   const hanging = new Set<import("node:http").ServerResponse>();
   let base = "";
@@ -86,7 +93,11 @@ export async function startCiIdentityIssuer(options: { tokenLifetime?: number } 
     };
     if (url.pathname === "/.well-known/jwks") return send(200, { keys: [publicJwk] });
     if (url.pathname === "/.well-known/openid-configuration") {
-      return send(200, { issuer: base, jwks_uri: `${base}/.well-known/jwks`, id_token_signing_alg_values_supported: ["ES256"] });
+      return send(200, {
+        issuer: base,
+        jwks_uri: `${base}/.well-known/jwks`,
+        id_token_signing_alg_values_supported: ["ES256"],
+      });
     }
     if (url.pathname !== "/id-token") return send(404, { message: "Not Found" });
     if (issuer.mode === "hang") {

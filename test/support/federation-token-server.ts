@@ -88,9 +88,11 @@ export async function startFederationServer(options: FederationServerOptions): P
     const now = Date.now() / 1000;
     if (claims.iss !== options.issuer) throw new Refusal(refusal, "issuer not trusted");
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audiences.includes(options.audience)) throw new Refusal(refusal, "audience not accepted by the trust policy");
+    if (!audiences.includes(options.audience))
+      throw new Refusal(refusal, "audience not accepted by the trust policy");
     if (typeof claims.exp !== "number" || claims.exp <= now) throw new Refusal(refusal, "token expired");
-    if (typeof claims.nbf === "number" && claims.nbf > now + 30) throw new Refusal(refusal, "token not yet valid");
+    if (typeof claims.nbf === "number" && claims.nbf > now + 30)
+      throw new Refusal(refusal, "token not yet valid");
     if (claims.sub !== options.subject) throw new Refusal(refusal, "subject does not match the trust policy");
     return claims;
   }
@@ -99,7 +101,8 @@ export async function startFederationServer(options: FederationServerOptions): P
     const grant = form.get("grant_type") ?? "";
     let claims: Record<string, unknown>;
     if (grant === TOKEN_EXCHANGE) {
-      if (form.get("subject_token_type") !== JWT_TYPE) throw new Refusal("invalid_request", "subject_token_type");
+      if (form.get("subject_token_type") !== JWT_TYPE)
+        throw new Refusal("invalid_request", "subject_token_type");
       if (options.exchangeAudience !== undefined && form.get("audience") !== options.exchangeAudience) {
         throw new Refusal("invalid_target", "the exchange audience is not served here");
       }
@@ -107,7 +110,10 @@ export async function startFederationServer(options: FederationServerOptions): P
     } else if (grant === JWT_BEARER) {
       claims = await verify(form.get("assertion") ?? "", "invalid_grant");
     } else if (grant === "client_credentials") {
-      if (form.get("client_assertion_type") !== CLIENT_ASSERTION_TYPE || form.get("client_id") !== options.clientId) {
+      if (
+        form.get("client_assertion_type") !== CLIENT_ASSERTION_TYPE ||
+        form.get("client_id") !== options.clientId
+      ) {
         throw new Refusal("invalid_client", "unknown client or assertion type", 401);
       }
       claims = await verify(form.get("client_assertion") ?? "", "invalid_client");
@@ -122,7 +128,9 @@ export async function startFederationServer(options: FederationServerOptions): P
       access_token: accessToken,
       token_type: "Bearer",
       expires_in: ttl,
-      ...(grant === TOKEN_EXCHANGE ? { issued_token_type: "urn:ietf:params:oauth:token-type:access_token" } : {}),
+      ...(grant === TOKEN_EXCHANGE
+        ? { issued_token_type: "urn:ietf:params:oauth:token-type:access_token" }
+        : {}),
       ...(form.get("scope") ? { scope: form.get("scope") } : {}),
     };
   }

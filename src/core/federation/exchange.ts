@@ -35,9 +35,11 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
       );
     }
     let client = clientFor(ctx, entry, stored, { ci: true });
-    if (!client.server.token_endpoint) client = await resolveEndpoints(client, undefined, { timeoutMs: REFRESH_TIMEOUT_MS });
+    if (!client.server.token_endpoint)
+      client = await resolveEndpoints(client, undefined, { timeoutMs: REFRESH_TIMEOUT_MS });
     const vars = { ...client.vars, client_id: client.client.client_id };
-    const fill = (value: string | undefined) => (value === undefined ? undefined : fillTemplate(value, vars, entry.id));
+    const fill = (value: string | undefined) =>
+      value === undefined ? undefined : fillTemplate(value, vars, entry.id);
     const audience = fill(settings.audience) as string;
     const identityToken = await federation.source.identityToken(audience);
     const grant: FederatedGrant = {

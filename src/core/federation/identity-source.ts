@@ -14,7 +14,7 @@
 // holds, so the token itself is the key (a rotated file thus starts a new cache: one more exchange).
 
 import { readFileSync } from "node:fs";
-import { OauthxError, isOauthxError } from "../../errors.ts";
+import { isOauthxError, OauthxError } from "../../errors.ts";
 import { isSecureEndpoint } from "../../oauth/endpoint-url.ts";
 import { parseJsonObject, sendHttp } from "../../oauth/http.ts";
 import { oauthxVar } from "../../providers/env-names.ts";
@@ -120,7 +120,8 @@ function fileSource(ctx: Context, variable: string, file: string): IdentitySourc
       const token = read();
       maskForGitHubActions(ctx, token);
       checkIdentityToken(token, `the file ${file}`, ctx.now(), {
-        expired: "the file should be rewritten before its token expires: check the kubelet's projected volume, or whatever writes it",
+        expired:
+          "the file should be rewritten before its token expires: check the kubelet's projected volume, or whatever writes it",
       });
       return token;
     },
@@ -145,7 +146,11 @@ function gitHubSource(ctx: Context, env: Env): IdentitySource {
     // The request token is issued for this job alone and dies with it: nobody else can derive the key.
     cacheSecret: () => `github-actions\u0000${requireBearer()}`,
     identityToken: async (audience) => {
-      const token = await requestGitHubIdToken(env.ACTIONS_ID_TOKEN_REQUEST_URL ?? "", requireBearer(), audience);
+      const token = await requestGitHubIdToken(
+        env.ACTIONS_ID_TOKEN_REQUEST_URL ?? "",
+        requireBearer(),
+        audience,
+      );
       maskForGitHubActions(ctx, token);
       checkIdentityToken(token, "the GitHub Actions ID token", ctx.now(), {
         expired: "check the runner's clock",
