@@ -216,6 +216,25 @@ describe("federated CI job: 5-minute access tokens", () => {
     expect(readdirSync(ci.home)).toEqual(["providers.yaml"]);
   });
 
+  it("a seed and a federation source for one provider: the seed wins, as documented", async () => {
+    const ci = job(root, "seed-wins", server, gitHubEnv(issuer));
+    const status = await ci.oauthx(["status", "fed-exchange", "--json"], {
+      env: { OAUTHX_FED_EXCHANGE_REFRESH_TOKEN: "a-seed" },
+    });
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual([
+      expect.objectContaining({ provider: "fed-exchange", source: "OAUTHX_FED_EXCHANGE_REFRESH_TOKEN" }),
+    ]);
+    expect(status.stdout).not.toContain("a-seed");
+  });
+
+  it("a federation-only built-in has no login, and says where its login comes from", async () => {
+    const ci = job(root, "no-login", server, {});
+    const result = await ci.oauthx(["login", "entra"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("entra serves CI jobs only (federation, client-assertion)");
+  });
+
   it("GitHub Actions without `permissions: id-token: write` is named at once", async () => {
     const ci = job(root, "no-permission", server, { GITHUB_ACTIONS: "true" });
     const started = Date.now();
