@@ -31,11 +31,15 @@ function providersYaml(server: FederationServer): string {
     `    scopes: [deploy]\n    env: [FED_TOKEN]\n    git_hosts: ["127.0.0.1:1"]\n${extra}` +
     `    federation:\n      grant: ${grant}\n      audience: ${audience}\n` +
     (grant === "token-exchange" ? `      exchange_audience: "${EXCHANGE_AUDIENCE}"\n` : "");
-  return `providers:\n${entry("fed-exchange", "token-exchange", "")}${entry("fed-bearer", "jwt-bearer", "")}${entry(
-    "fed-assertion",
-    "client-assertion",
-    `    client_id: ${CLIENT_ID}\n`,
-  )}${entry("fed-wrong", "token-exchange", "", "https://not-trusted.example")}`;
+  return (
+    `providers:\n${entry("fed-exchange", "token-exchange", "")}${entry("fed-bearer", "jwt-bearer", "")}${entry(
+      "fed-assertion",
+      "client-assertion",
+      `    client_id: ${CLIENT_ID}\n`,
+    )}${entry("fed-wrong", "token-exchange", "", "https://not-trusted.example")}` +
+    `  plain:\n    name: Not federated\n    token_endpoint: ${server.tokenEndpoint}\n` +
+    `    authorization_endpoint: ${server.url}/authorize\n    client_id: cli\n`
+  );
 }
 
 interface Job {
@@ -242,9 +246,13 @@ describe("federated CI job: 5-minute access tokens", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("permissions: id-token: write");
-    // A provider without a federation block is not concerned: it wants an ordinary login.
-    const plain = await ci.oauthx(["token", "fed-exchange"], { env: { GITHUB_ACTIONS: "false" } });
-    expect(plain.stderr).toContain("[AUTH_REQUIRED]");
+    // A provider without a federation block is not concerned: it wants an ordinary login, in a
+    // job without the permission or with half of the request API.
+    for (const env of [{}, { ACTIONS_ID_TOKEN_REQUEST_URL: issuer.requestUrl }]) {
+      const plain = await ci.oauthx(["token", "plain"], { env });
+      expect(plain.code).toBe(4);
+      expect(plain.stderr).toContain("[AUTH_REQUIRED]");
+    }
   });
 
   it("a request API that refuses (401) or fails (503) is ID_TOKEN_UNAVAILABLE with the remedy", async () => {

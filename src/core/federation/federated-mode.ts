@@ -57,11 +57,18 @@ export async function detectFederation(
     return undefined;
   }
   const federation = { provider, profile, source };
-  const store = await openFederatedStore(ctx, federation);
-  if (source.kind !== "github-actions") return { federation, store };
-  const file = await store.file?.();
-  if (file !== undefined && existsSync(file)) return { federation, store };
-  return (await registry()).get(provider).definition.federation ? { federation, store } : undefined;
+  let store: FederatedStore | undefined;
+  if (source.kind === "github-actions") {
+    // The request API is there for every provider of the job: only a federated one uses it. Its
+    // cache file proves that without the registry; a probe that fails (no request token) proves
+    // nothing, and is reported below only for a federated provider.
+    store = await openFederatedStore(ctx, federation).catch(() => undefined);
+    const file = await store?.file?.();
+    if (file === undefined || !existsSync(file)) store = undefined;
+    if (store === undefined && !(await registry()).get(provider).definition.federation) return undefined;
+  }
+  store ??= await openFederatedStore(ctx, federation);
+  return { federation, store };
 }
 
 /** The job's cache for a federated provider (memory only with OAUTHX_CI_CACHE=off), keyed by the source's secret. */
