@@ -181,6 +181,18 @@ describe("federated CI job: 5-minute access tokens", () => {
         expect(first.stderr).toContain(`::add-mask::${identity[0]}`);
         expect(first.stderr).toContain(`::add-mask::${token}`);
       }
+      if (grant === "jwt-bearer") {
+        // The identity token is oauthx's secret: a child of `exec` does not inherit it.
+        const child = await ci.oauthx([
+          "exec",
+          provider,
+          "--",
+          "sh",
+          "-c",
+          "printenv OAUTHX_FED_BEARER_ID_TOKEN || printf unset",
+        ]);
+        expect(child.stdout).toBe("unset");
+      }
       // Nothing under OAUTHX_HOME; the job's cache holds no token in the clear.
       expect(readdirSync(ci.home)).toEqual(["providers.yaml"]);
 
