@@ -357,4 +357,35 @@ describe("federated CI job: 4-second access tokens", () => {
     expect(new Set(server.jtis).size).toBe(2);
     expect(await accepted(server, second.stdout.trim())).toBe(200);
   });
+  it("exec --serve hands a long-running child a renewed token, from a fresh identity token", async () => {
+    const ci = job(root, "serve", server, gitHubEnv(issuer));
+    const exchanges = server.exchanges[GRANT_TYPES["token-exchange"]] ?? 0;
+    const issued = issuer.issued.length;
+    const child = [
+      'const get = async () => (await (await fetch(process.env.OAUTHX_SERVE_URL + "/fed-exchange", {',
+      '  headers: { authorization: "Bearer " + process.env.OAUTHX_SERVE_SECRET } })).json()).access_token;',
+      "const first = await get();",
+      "await new Promise((resolve) => setTimeout(resolve, 2600));",
+      "console.log(JSON.stringify([first, await get()]));",
+    ].join("\n");
+    const result = await ci.oauthx([
+      "exec",
+      "fed-exchange",
+      "--serve",
+      "--",
+      BIN.node,
+      "--input-type=module",
+      "-e",
+      child,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const [first, second] = JSON.parse(result.stdout) as [string, string];
+    expect(second).not.toBe(first);
+    expect(await accepted(server, second)).toBe(200);
+    expect((server.exchanges[GRANT_TYPES["token-exchange"]] ?? 0) - exchanges).toBe(2);
+    const identity = issuer.issued.slice(issued);
+    expect(identity).toHaveLength(2);
+    expect(identity[0]).not.toBe(identity[1]);
+    for (const token of identity) expectNotShown(result, token);
+  });
 });
