@@ -71,13 +71,17 @@ export async function detectFederation(
   return { federation, store };
 }
 
-/** The job's cache for a federated provider (memory only with OAUTHX_CI_CACHE=off), keyed by the source's secret. */
+/**
+ * The job's cache for a federated provider (memory only with OAUTHX_CI_CACHE=off), through the CI
+ * cache's own interface: the source's secret takes the seed's place, prefixed with the source's
+ * kind (and printable, as a seed is), so that it derives keys of its own.
+ */
 async function openFederatedStore(ctx: Context, federation: Federation): Promise<FederatedStore> {
   const inner = (await openSeededStore(ctx, {
     provider: federation.provider,
     profile: federation.profile,
     variable: federation.source.label,
-    value: `federation\u0000${federation.source.cacheSecret()}`,
+    value: `federation:${federation.source.cacheSecret()}`,
   })) as FederatedStore;
   const { provider, profile } = federation;
   const masked = (document: StoreDocument): StoreDocument => {

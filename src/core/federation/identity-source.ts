@@ -73,7 +73,7 @@ function envSource(ctx: Context, variable: string, raw: string | undefined): Ide
     label: variable,
     cacheSecret: () => {
       if (value === "") throw emptySource(variable);
-      return `env\u0000${value}`;
+      return `env:${value}`;
     },
     identityToken: async () => {
       if (value === "") throw emptySource(variable);
@@ -115,7 +115,7 @@ function fileSource(ctx: Context, variable: string, file: string): IdentitySourc
   return {
     kind: "file",
     label: file,
-    cacheSecret: () => `file\u0000${read()}`,
+    cacheSecret: () => `file:${read()}`,
     identityToken: async () => {
       const token = read();
       maskForGitHubActions(ctx, token);
@@ -144,7 +144,7 @@ function gitHubSource(ctx: Context, env: Env): IdentitySource {
     kind: "github-actions",
     label: "ACTIONS_ID_TOKEN_REQUEST_URL",
     // The request token is issued for this job alone and dies with it: nobody else can derive the key.
-    cacheSecret: () => `github-actions\u0000${requireBearer()}`,
+    cacheSecret: () => `github-actions:${requireBearer()}`,
     identityToken: async (audience) => {
       const token = await requestGitHubIdToken(
         env.ACTIONS_ID_TOKEN_REQUEST_URL ?? "",
