@@ -149,9 +149,16 @@ async function federatedRows(ctx: Context, registry: Registry, only: string | un
       continue;
     try {
       const { detectFederation } = await import("../core/federation/federated-mode.ts");
+      const { findIdentitySource } = await import("../core/federation/identity-source.ts");
+      // No source, no row: a job without `id-token: write` has no federated provider to report.
+      const source = findIdentitySource(ctx, provider);
+      if (source === undefined) continue;
       const found = await detectFederation(ctx, provider, DEFAULT_PROFILE, async () => registry);
       if (found === undefined) continue;
       const cached = (await found.store.cached?.()) ?? false;
+      // The GitHub request API serves every federated provider (the built-in entra and
+      // google-cloud too): unnamed, one is listed once this job has used it.
+      if (source.kind === "github-actions" && !cached && only === undefined) continue;
       const entry = getEntry(await found.store.read(), provider, DEFAULT_PROFILE) as TokenEntry;
       const line = row(ctx, provider, DEFAULT_PROFILE, entry, "federation");
       rows.push({

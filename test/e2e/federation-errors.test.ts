@@ -74,6 +74,21 @@ describe("federated CI job: what fails, and how it says so", () => {
     expect(result.stderr).toContain("entra serves CI jobs only (federation, client-assertion)");
   });
 
+  it("status lists the federated providers a job used, and in a job without id-token: write none", async () => {
+    const without = job(root, "status-no-permission", server, { GITHUB_ACTIONS: "true" });
+    const quiet = await without.oauthx(["status", "--json"]);
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stderr).toBe("");
+    expect(JSON.parse(quiet.stdout)).toEqual([]);
+    const used = job(root, "status-used", server, gitHubEnv(issuer));
+    expect((await used.oauthx(["token", "fed-exchange"])).code).toBe(0);
+    const listed = await used.oauthx(["status", "--json"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).map((row: { provider: string }) => row.provider)).toEqual([
+      "fed-exchange",
+    ]);
+  });
+
   it("GitHub Actions without `permissions: id-token: write` is named at once", async () => {
     const ci = job(root, "no-permission", server, { GITHUB_ACTIONS: "true" });
     const started = Date.now();
