@@ -16,7 +16,6 @@
 import { readFileSync } from "node:fs";
 import { isOauthxError, OauthxError } from "../../errors.ts";
 import { isSecureEndpoint } from "../../oauth/endpoint-url.ts";
-import { parseJsonObject, sendHttp } from "../../oauth/http.ts";
 import { oauthxVar } from "../../providers/env-names.ts";
 import type { Context } from "../context.ts";
 import { maskForGitHubActions } from "../github-actions.ts";
@@ -169,9 +168,11 @@ async function requestGitHubIdToken(address: string, bearer: string, audience: s
   }
   const url = new URL(address);
   url.searchParams.set("audience", audience);
+  // Loaded here: a call answered from the job's cache sends nothing and needs no HTTP client.
+  const { parseJsonObject, sendHttp } = await import("../../oauth/http.ts");
   const refused = (what: string, remedy: string) =>
     new OauthxError("ID_TOKEN_UNAVAILABLE", `the GitHub Actions ID token request ${what}`, { remedy });
-  let result: Awaited<ReturnType<typeof sendHttp>>;
+  let result: { status: number; body: string };
   try {
     result = await sendHttp(
       { method: "GET", url, headers: { accept: "application/json", authorization: `Bearer ${bearer}` } },
