@@ -15,12 +15,13 @@
 // the JWT: only the server's own `error` and `error_description`.
 
 import { OauthxError } from "../errors.ts";
+import { clientAuthentication } from "./client-auth.ts";
 import { requireSecureEndpoint } from "./endpoint-url.ts";
 import { sendHttp } from "./http.ts";
 import { describeOAuthError } from "./oauth-error.ts";
 import { tokenEndpointError } from "./token-endpoint.ts";
 import { readTokenResponse } from "./token-response.ts";
-import type { AuthorizationServer, ScopeSeparator, TokenRequestOptions, TokenSet } from "./types.ts";
+import type { AuthorizationServer, Client, ScopeSeparator, TokenRequestOptions, TokenSet } from "./types.ts";
 
 export type FederatedGrantKind = "token-exchange" | "jwt-bearer" | "client-assertion";
 
@@ -36,6 +37,12 @@ export interface FederatedGrant {
   assertion: string;
   /** Sent as `client_id` when set; client-assertion needs it (RFC 7523 §3 `sub`/`iss` is the client). */
   client_id?: string;
+  /**
+   * A confidential client's own authentication (RFC 6749 §2.3.1), for token-exchange and
+   * jwt-bearer at servers that want it (Keycloak's token exchange). Never with client-assertion,
+   * where the identity token is the client's authentication (RFC 6749 §2.3: one method only).
+   */
+  client?: Client;
   scopes?: readonly string[];
   scope_separator?: ScopeSeparator;
   /** token-exchange only (RFC 8693 §2.1). */
@@ -91,12 +98,17 @@ export async function requestFederatedToken(
   options: TokenRequestOptions = {},
 ): Promise<TokenSet> {
   const url = requireSecureEndpoint(server.token_endpoint, "token endpoint");
-  const members = federatedGrantParams(grant);
+  const authenticated =
+    grant.kind !== "client-assertion" && grant.client !== undefined && grant.client.client_auth !== "none";
+  const auth = authenticated ? clientAuthentication(grant.client as Client) : { params: {}, headers: {} };
+  const members = { ...federatedGrantParams(grant), ...auth.params };
+  // client_secret_basic names the client in its header alone (client-auth.ts says why).
+  if (authenticated && grant.client?.client_auth === "client_secret_basic") delete members.client_id;
   const result = await sendHttp(
     {
       method: "POST",
       url,
-      headers: { accept: "application/json" },
+      headers: { accept: "application/json", ...auth.headers },
       ...(options.body === "json" ? { json: members } : { form: new URLSearchParams(members) }),
     },
     options,

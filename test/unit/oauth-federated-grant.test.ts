@@ -2,9 +2,11 @@
 // provider refuses a request with a missing or misnamed member, and the JWT must travel in the one
 // member its grant defines.
 
-import { describe, expect, it } from "vitest";
+import { createServer } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isOauthxError } from "../../src/errors.ts";
-import { federatedGrantParams } from "../../src/oauth/federated-grant.ts";
+import { federatedGrantParams, requestFederatedToken } from "../../src/oauth/federated-grant.ts";
+import { type ListeningServer, listenOnLoopback } from "../support/loopback-http.ts";
 
 const JWT = "eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2ln";
 
@@ -61,5 +63,78 @@ describe("federated grant requests", () => {
     }
     expect(isOauthxError(error, "CONFIG_MISSING")).toBe(true);
     expect(String((error as Error).message)).not.toContain(JWT);
+  });
+});
+
+describe("federated grant requests on the wire", () => {
+  let server: ListeningServer;
+  const seen: { authorization?: string; body: Record<string, string> }[] = [];
+  beforeAll(async () => {
+    server = await listenOnLoopback(
+      createServer((request, response) => {
+        let text = "";
+        request.on("data", (chunk: Buffer) => (text += chunk));
+        request.on("end", () => {
+          const body = Object.fromEntries(new URLSearchParams(text));
+          seen.push({
+            ...(request.headers.authorization ? { authorization: request.headers.authorization } : {}),
+            body,
+          });
+          response.writeHead(body.subject_token === "tok-REFUSED-123" ? 400 : 200, {
+            "content-type": "application/json",
+          });
+          response.end(
+            JSON.stringify(
+              body.subject_token === "tok-REFUSED-123"
+                ? { error: "invalid_target", error_description: "no such audience" }
+                : { access_token: "at", token_type: "Bearer", expires_in: 60 },
+            ),
+          );
+        });
+      }),
+    );
+  });
+  afterAll(() => server?.close());
+
+  it("a confidential client authenticates a token exchange itself; a client assertion never sends a secret", async () => {
+    const client = { client_id: "cli", client_secret: "s3cret", client_auth: "client_secret_basic" } as const;
+    await requestFederatedToken(
+      { token_endpoint: `${server.url}/token` },
+      {
+        kind: "token-exchange",
+        assertion: JWT,
+        client_id: "cli",
+        client,
+      },
+    );
+    expect(seen.at(-1)?.authorization).toMatch(/^Basic /);
+    expect(seen.at(-1)?.body.client_id).toBeUndefined();
+    await requestFederatedToken(
+      { token_endpoint: `${server.url}/token` },
+      {
+        kind: "client-assertion",
+        assertion: JWT,
+        client_id: "cli",
+        client,
+      },
+    );
+    expect(seen.at(-1)?.authorization).toBeUndefined();
+    expect(JSON.stringify(seen.at(-1)?.body)).not.toContain("s3cret");
+    expect(seen.at(-1)?.body.client_assertion).toBe(JWT);
+  });
+
+  it("a refusal is FEDERATION_REFUSED with the server's error, never the token", async () => {
+    let error: unknown;
+    try {
+      await requestFederatedToken(
+        { token_endpoint: `${server.url}/token` },
+        { kind: "token-exchange", assertion: "tok-REFUSED-123" },
+      );
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isOauthxError(error, "FEDERATION_REFUSED")).toBe(true);
+    expect((error as Error).message).toContain("invalid_target: no such audience");
+    expect((error as Error).message).not.toContain("tok-REFUSED-123");
   });
 });

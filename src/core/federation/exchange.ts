@@ -45,7 +45,7 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
     const grant: FederatedGrant = {
       kind: settings.grant,
       assertion: identityToken,
-      ...(client.client.client_id ? { client_id: client.client.client_id } : {}),
+      ...(client.client.client_id ? { client_id: client.client.client_id, client: client.client } : {}),
       scopes: entry.definition.scopes,
       scope_separator: entry.definition.scope_separator,
       ...defined({
