@@ -476,6 +476,13 @@ async function main(): Promise<void> {
           command: ["env", `OAUTHX_HOME=${withFile}`, setup.oauthx, "token", "github"],
         },
         { name: "env true", command: ["env", `OAUTHX_HOME=${withFile}`, "true"] },
+        // A line on stderr: on Bun it goes through node:fs (console.error paints it red on a
+        // terminal), loaded on this first stderr write; `status` of a profile with no login reads the
+        // store as `token` does and prints one message.
+        {
+          name: "oauthx status (a message on stderr)",
+          command: [setup.oauthx, "status", "--profile", "none"],
+        },
       ],
       setup.env,
       setup.dir,
@@ -572,6 +579,7 @@ async function main(): Promise<void> {
         checks.tokenVsGh <= TARGETS.tokenVsGh,
       ),
       `| warm \`oauthx token github\` with a user providers file (valibot; the YAML parse remembered) | ${fmt(tokenWithFile)} ms (÷ floor ${fmt(tokenWithFile / floor, 2)}) | | |`,
+      `| \`oauthx status --profile none\` (a store read, then one line on stderr) | ${fmt(med("oauthx status (a message on stderr)"))} ms (${spread("oauthx status (a message on stderr)")}) | | |`,
       `| \`oauthx exec github -- true\` | ${fmt(exec)} ms (${spread("oauthx exec github -- true")}) | | |`,
       `| \`true\` | ${fmt(trueMs, 2)} ms | | |`,
       row(

@@ -50,8 +50,10 @@ export function missingRequirements(exists: (file: string) => boolean = existsSy
   return REQUIREMENTS.filter((requirement) => !requirement.files.every(exists));
 }
 
-function installCommand(packages: string[]): string {
-  return `apt-get update && apt-get install -y --no-install-recommends ${packages.join(" ")}`;
+/** The command that installs `packages`; with sudo, both halves run as root, not only the first. */
+export function installCommand(packages: string[], options: { sudo?: boolean } = {}): string {
+  const as = options.sudo ? "sudo " : "";
+  return `${as}apt-get update && ${as}apt-get install -y --no-install-recommends ${packages.join(" ")}`;
 }
 
 if (import.meta.main) {
@@ -66,7 +68,7 @@ if (import.meta.main) {
     existsSync("/usr/bin/apt-get");
   if (!canInstall) {
     process.stderr.write(
-      `test setup: install them, then run the tests again:\n  sudo ${installCommand(packages)}\n` +
+      `test setup: install them, then run the tests again:\n  ${installCommand(packages, { sudo: true })}\n` +
         (process.platform === "linux"
           ? ""
           : "  (the test suite runs on Debian or Ubuntu; on other systems, install the same programs)\n"),

@@ -74,6 +74,15 @@ export class OauthxError extends Error {
   }
 }
 
+/**
+ * The word that opens an error or warning line on stderr: "error:" or "warning:", in red or yellow
+ * when colour is allowed (Context.color). Only these are coloured; information is plain text.
+ */
+export function severityLabel(kind: "error" | "warning", color: boolean): string {
+  if (!color) return `${kind}:`;
+  return `${kind === "error" ? "\x1b[1;31m" : "\x1b[1;33m"}${kind}:\x1b[0m`;
+}
+
 export function isOauthxError(value: unknown, code?: ErrorCode): value is OauthxError {
   return value instanceof OauthxError && (code === undefined || value.code === code);
 }

@@ -8,7 +8,7 @@ import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
 import { commandHelp, generalHelp, synopsis } from "./cli/help.ts";
 import { processContext } from "./cli/process-context.ts";
 import type { Context } from "./core/context.ts";
-import { EXIT, OauthxError, toOauthxError } from "./errors.ts";
+import { EXIT, OauthxError, severityLabel, toOauthxError } from "./errors.ts";
 import { runtimeInfo } from "./platform/runtime.ts";
 import { drained } from "./platform/standard-streams.ts";
 import { closest } from "./suggest.ts";
@@ -25,9 +25,21 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
   const [first, ...rest] = argv;
   if (first === undefined || first === "-h" || first === "--help" || first === "help") {
     const topic = first === "help" ? rest[0] : undefined;
+    const { HELP_TOPICS, isHelpTopic, topicHelp } = await import("./cli/help-topics.ts");
     if (topic === undefined) {
-      (first === undefined ? ctx.stderr : ctx.stdout).write(generalHelp(VERSION));
+      (first === undefined ? ctx.stderr : ctx.stdout).write(generalHelp(VERSION, HELP_TOPICS));
       return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (isHelpTopic(topic)) {
+      ctx.stdout.write(await topicHelp(topic));
+      return EXIT.ok;
+    }
+    if (!findCommand(topic)) {
+      const guess = closest(topic, [...commands.map((command) => command.name), ...Object.keys(HELP_TOPICS)]);
+      ctx.stderr.write(
+        `${severityLabel("error", ctx.color)} no command or help topic "${topic}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx help\` for the commands and topics.\n`,
+      );
+      return EXIT.usage;
     }
     return main([topic, "--help"], ctx);
   }
@@ -41,13 +53,24 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
       first,
       commands.map((command) => command.name),
     );
+    const split = rest.indexOf("--");
+    if ((split === -1 ? rest : rest.slice(0, split)).includes("--json")) {
+      const message = `unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}`;
+      reportError(
+        ctx,
+        new OauthxError("USAGE", message, { remedy: "run `oauthx --help` for the commands" }),
+        true,
+      );
+      return EXIT.usage;
+    }
     ctx.stderr.write(
-      `error: unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx --help\` for the commands.\n`,
+      `${severityLabel("error", ctx.color)} unknown command "${first}"${guess ? `; did you mean "${guess}"?` : ""}\nRun \`oauthx --help\` for the commands.\n`,
     );
     return EXIT.usage;
   }
   const command = await entry.load();
-  const wantsJson = rest.includes("--json");
+  // Only oauthx's own words: after `--` they are the child's (`exec p -- cmd --json`).
+  const wantsJson = "json" in command.flags && ownWords(command, rest).includes("--json");
   try {
     const input = await parseInput(entry, command, rest);
     if (input === "help") {
@@ -57,8 +80,9 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
     return await command.run(ctx, input);
   } catch (thrown) {
     const error = toOauthxError(thrown);
-    if (error.code === "USAGE") return usageError(ctx, error.message, synopsis(entry, command), entry.name);
-    reportError(ctx, error, wantsJson);
+    if (error.code === "USAGE" && !wantsJson)
+      return usageError(ctx, error, synopsis(entry, command), entry.name);
+    reportError(ctx, usageRemedy(error, entry, command), wantsJson);
     if (ctx.env.OAUTHX_DEBUG && error.cause)
       ctx.stderr.write(`${(error.cause as Error)?.stack ?? error.cause}\n`);
     return error.exitCode;
@@ -70,9 +94,8 @@ async function parseInput(
   command: Command,
   argv: readonly string[],
 ): Promise<ParsedArgv | "help"> {
-  const split = command.passthrough ? argv.indexOf("--") : -1;
-  const own = split === -1 ? [...argv] : argv.slice(0, split);
-  const rest = split === -1 ? [] : argv.slice(split + 1);
+  const own = ownWords(command, argv);
+  const rest = own.length === argv.length ? [] : argv.slice(own.length + 1);
   // Without a flag there is nothing for parseArgs to do, and loading node:util is a measurable part
   // of a warm `oauthx token github` on Bun (docs/performance.md): the words are the positionals.
   const parsed = own.some((word) => word.startsWith("-"))
@@ -88,6 +111,20 @@ async function parseInput(
   }
   const { help: _help, ...flags } = parsed.values;
   return { flags, positionals, rest };
+}
+
+/** The words that are oauthx's: all of them, or those before `--` for a command that runs another. */
+function ownWords(command: Command, argv: readonly string[]): string[] {
+  const split = command.passthrough ? argv.indexOf("--") : -1;
+  return split === -1 ? [...argv] : argv.slice(0, split);
+}
+
+/** A usage error as JSON carries the synopsis as its remedy, as the plain form prints it. */
+function usageRemedy(error: OauthxError, entry: CommandEntry, command: Command): OauthxError {
+  if (error.code !== "USAGE" || error.remedy) return error;
+  return new OauthxError("USAGE", error.message, {
+    remedy: `usage: ${synopsis(entry, command)}; run \`oauthx ${entry.name} --help\` for more`,
+  });
 }
 
 /** node:util parseArgs over the command's flags (strict: an unknown flag is a usage error). */
@@ -107,7 +144,7 @@ async function parseFlags(
   try {
     return parseArgs({ args: own, options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new OauthxError("USAGE", describeParseError(error, Object.keys(options)));
+    throw new OauthxError("USAGE", describeParseError(error, Object.keys(options), own));
   }
 }
 
@@ -146,7 +183,7 @@ function positionalValues(declared: readonly Positional[], given: string[]): Par
 }
 
 /** Node's parseArgs messages are long and mention internals; say what was wrong in our words. */
-function describeParseError(error: unknown, known: string[]): string {
+function describeParseError(error: unknown, known: string[], own: readonly string[]): string {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : String(error);
   const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
@@ -155,15 +192,25 @@ function describeParseError(error: unknown, known: string[]): string {
     return `unknown flag ${option}${guess ? `; did you mean --${guess}?` : ""}`;
   }
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option) {
-    return message.includes("argument missing")
-      ? `flag ${option} needs a value`
-      : `flag ${option} takes no value`;
+    if (message.includes("argument missing")) return `flag ${option} needs a value`;
+    if (message.includes("ambiguous")) {
+      // `--min-ttl -5m`: the value starts with "-", so parseArgs will not take it as one. Only a
+      // short negative number is repeated; any other word might be a value not to print.
+      const value = own[own.indexOf(option) + 1] ?? "";
+      return /^-\d{1,9}[a-z]{0,2}$/.test(value)
+        ? `flag ${option} cannot be negative ("${value}")`
+        : `flag ${option} needs a value, and the word after it starts with "-" (write ${option}=VALUE if that is the value)`;
+    }
+    return `flag ${option} takes no value`;
   }
   return message.split("\n")[0] ?? "invalid arguments";
 }
 
-function usageError(ctx: Context, message: string, usage: string, command: string): number {
-  ctx.stderr.write(`error: ${message}\nusage: ${usage}\nRun \`oauthx ${command} --help\` for more.\n`);
+function usageError(ctx: Context, error: OauthxError, usage: string, command: string): number {
+  const remedy = error.remedy ? `  → ${error.remedy}\n` : "";
+  ctx.stderr.write(
+    `${severityLabel("error", ctx.color)} ${error.message}\n${remedy}usage: ${usage}\nRun \`oauthx ${command} --help\` for more.\n`,
+  );
   return EXIT.usage;
 }
 
@@ -172,7 +219,7 @@ export function reportError(ctx: Context, error: OauthxError, json: boolean): vo
     ctx.stderr.write(`${JSON.stringify(error.toJSON())}\n`);
     return;
   }
-  ctx.stderr.write(`error: ${error.message} [${error.code}]\n`);
+  ctx.stderr.write(`${severityLabel("error", ctx.color)} ${error.message} [${error.code}]\n`);
   if (error.remedy) ctx.stderr.write(`  → ${error.remedy}\n`);
 }
 

@@ -35,9 +35,13 @@ export const command = defineCommand({
   flags: {
     json: { type: "boolean", help: "Print the findings as JSON on stdout" },
     offline: { type: "boolean", help: "Skip the clock check (no network)" },
+    profile: { type: "string", value: "NAME", help: "Check only the logins of this profile" },
   },
   async run(ctx, { flags }) {
-    const findings = await diagnose(ctx, { offline: flags.offline === true });
+    const findings = await diagnose(ctx, {
+      offline: flags.offline === true,
+      ...(flags.profile === undefined ? {} : { profile: flags.profile }),
+    });
     if (flags.json) {
       ctx.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
     } else {
@@ -52,7 +56,10 @@ export const command = defineCommand({
   },
 });
 
-export async function diagnose(ctx: Context, options: { offline: boolean }): Promise<Finding[]> {
+export async function diagnose(
+  ctx: Context,
+  options: { offline: boolean; profile?: string },
+): Promise<Finding[]> {
   const findings: Finding[] = [];
   const files = homeFiles(ctx.home);
   findings.push(checkHome(files.home));
@@ -88,7 +95,11 @@ export async function diagnose(ctx: Context, options: { offline: boolean }): Pro
   }
 
   for (const [provider, profiles] of Object.entries(document?.profiles ?? {})) {
-    for (const [profile, entry] of Object.entries(profiles)) {
+    const checked = Object.entries(profiles).filter(
+      ([profile]) => options.profile === undefined || profile === options.profile,
+    );
+    if (checked.length === 0) continue;
+    for (const [profile, entry] of checked) {
       const state = loginState(entry, ctx.now());
       const expiry =
         entry.expires_at === undefined

@@ -1,16 +1,22 @@
-// Duration flags (`--min-ttl`, `--timeout`): `90`, `90s`, `5m`, `1h`, `500ms`.
+// Duration flags (`--min-ttl`, `--timeout`): `90`, `90s`, `5m`, `1h`, `500ms`, and the units
+// combined from largest to smallest, `1h30m`, `1m30s`: what output.ts formatDuration prints back.
 
 import { OauthxError } from "../errors.ts";
 
-/** Parses `--min-ttl` durations: `90`, `90s`, `5m`, `1h`. */
+/** Parses a duration flag into seconds: `90` (seconds), `90s`, `5m`, `1h`, `1h30m`, `500ms`. */
 export function parseDuration(value: string, flag: string): number {
-  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) {
-    throw new OauthxError("USAGE", `${flag} takes a duration like 90s, 5m or 1h, not "${value}"`);
+  const text = value.trim();
+  if (/^-\d/.test(text)) {
+    throw new OauthxError(
+      "USAGE",
+      `${flag} cannot be negative ("${value}"); give a duration like 90s, 5m or 1h`,
+    );
   }
-  const amount = Number(match[1]);
-  const unit = match[2] ?? "s";
-  const seconds =
-    unit === "ms" ? amount / 1000 : unit === "s" ? amount : unit === "m" ? amount * 60 : amount * 3600;
-  return seconds;
+  if (/^\d+$/.test(text)) return Number(text);
+  const parts = /^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/.exec(text);
+  if (text === "" || !parts) {
+    throw new OauthxError("USAGE", `${flag} takes a duration like 90s, 5m, 1h or 1h30m, not "${value}"`);
+  }
+  const [, h, m, s, ms] = parts;
+  return Number(h ?? 0) * 3600 + Number(m ?? 0) * 60 + Number(s ?? 0) + Number(ms ?? 0) / 1000;
 }

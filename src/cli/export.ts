@@ -1,6 +1,7 @@
 // `oauthx export <provider> --refresh-token`: prints the refresh token, to seed a CI secret
 // (OAUTHX_<ID>_REFRESH_TOKEN). The flag is required so nobody prints a long-lived secret by accident.
 
+import { maskForGitHubActions } from "../core/github-actions.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { loginRemedy } from "../core/token-manager.ts";
 import { OauthxError } from "../errors.ts";
@@ -28,6 +29,8 @@ export const command = defineCommand({
         remedy: `${loginRemedy(provider, profile)} with the scopes or settings that issue a refresh token (oauthx providers show ${provider})`,
       });
     }
+    // docs/ci.md "Masking": every refresh token is masked under GitHub Actions, this one too.
+    maskForGitHubActions(ctx, token.refresh_token);
     ctx.stdout.write(`${token.refresh_token}\n`);
     if (ctx.interactive) {
       ctx.stderr.write(

@@ -4,21 +4,30 @@
 import type { Command, Flag, Positional } from "./command.ts";
 import { type CommandEntry, commands } from "./commands.ts";
 
-export function generalHelp(version: string): string {
-  const width = Math.max(...commands.map((entry) => entry.name.length));
+/** The general help; `topics` are help-topics.ts HELP_TOPICS, passed in so that it loads only with help. */
+export function generalHelp(version: string, topics: Readonly<Record<string, string>>): string {
+  const help = { name: "help", summary: "Show help for a command or a topic: oauthx help <command|topic>" };
+  const rows = [...commands, help];
+  const width = Math.max(
+    ...rows.map((entry) => entry.name.length),
+    ...Object.keys(topics).map((t) => t.length),
+  );
   return [
     `oauthx ${version}: OAuth 2.0 tokens for command-line work`,
     "",
     "Usage: oauthx <command> [flags]",
     "",
     "Commands:",
-    ...commands.map((entry) => `  ${entry.name.padEnd(width)}  ${entry.summary}`),
+    ...rows.map((entry) => `  ${entry.name.padEnd(width)}  ${entry.summary}`),
+    "",
+    "Topics (oauthx help <topic>):",
+    ...Object.entries(topics).map(([topic, summary]) => `  ${topic.padEnd(width)}  ${summary}`),
     "",
     "Flags:",
     "  -h, --help     Show help (also: oauthx <command> --help)",
     "  -V, --version  Show version, runtime and target",
     "",
-    "Environment: OAUTHX_HOME (default ~/.config/oauthx), NO_COLOR. See README.md.",
+    "Environment: OAUTHX_HOME (default ~/.config/oauthx), NO_COLOR and more: oauthx help environment.",
     "",
   ].join("\n");
 }

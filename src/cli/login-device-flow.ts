@@ -7,6 +7,7 @@ import { OauthxError } from "../errors.ts";
 import type { TokenSet } from "../oauth/types.ts";
 import { openBrowser } from "../platform/browser.ts";
 import type { FlowOptions } from "./login-code-flow.ts";
+import { formatDuration } from "./output.ts";
 
 export async function deviceFlow(
   ctx: Context,
@@ -31,8 +32,12 @@ export async function deviceFlow(
     { scopes, scope_separator: client.definition.scope_separator },
     { ...client.tokenOptions, signal: options.signal },
   );
+  // RFC 8628 §3.2 expires_in: after it the code is refused, so the person knows how long they have.
+  const expiresAt = new Date(startedAt + authorization.expires_in * 1000);
+  const clock = `${String(expiresAt.getHours()).padStart(2, "0")}:${String(expiresAt.getMinutes()).padStart(2, "0")}`;
   ctx.stderr.write(
-    `To log in to ${client.definition.name}, open ${authorization.verification_uri}\nand enter the code: ${authorization.user_code}\n`,
+    `To log in to ${client.definition.name}, open ${authorization.verification_uri}\nand enter the code: ${authorization.user_code}\n` +
+      `The code expires in ${formatDuration(authorization.expires_in)} (at ${clock}).\n`,
   );
   if (options.browser && authorization.verification_uri_complete) {
     await openBrowser(authorization.verification_uri_complete, ctx.env);

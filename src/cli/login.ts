@@ -109,7 +109,7 @@ export const command = defineCommand({
         "USAGE",
         `${providerId} serves CI jobs only (federation, ${federation.grant}): there is no login`,
         {
-          remedy: 'in a CI job, give oauthx its identity token (docs/ci.md, "No stored secret")',
+          remedy: "in a CI job, give oauthx its identity token (`oauthx help ci`)",
         },
       );
     }

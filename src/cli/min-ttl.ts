@@ -6,6 +6,7 @@
 
 import type { Context } from "../core/context.ts";
 import { issuedLifetime, requiredSeconds } from "../core/token-manager.ts";
+import { severityLabel } from "../errors.ts";
 import type { TokenEntry } from "../store/document.ts";
 import { formatDuration as duration } from "./output.ts";
 
@@ -20,7 +21,7 @@ export function warnIfMinTtlExceedsLifetime(
   if (lifetime === undefined || requiredSeconds(token, minTtlSeconds) >= minTtlSeconds) return;
   const guaranteed = Math.floor(requiredSeconds(token, minTtlSeconds));
   ctx.stderr.write(
-    `warning: --min-ttl ${duration(minTtlSeconds)} is more than ${provider}'s tokens can give: they live ${duration(lifetime)}, so tokens are handed out with at least ${duration(guaranteed)} left (half their life).\n` +
+    `${severityLabel("warning", ctx.color)} --min-ttl ${duration(minTtlSeconds)} is more than ${provider}'s tokens can give: they live ${duration(lifetime)}, so tokens are handed out with at least ${duration(guaranteed)} left (half their life).\n` +
       "  → for a longer job, use `oauthx exec --serve` or `--token-file`, which renew the token as it runs.\n",
   );
 }

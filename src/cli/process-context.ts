@@ -8,6 +8,7 @@ import { descriptorOutput, isTerminal } from "../platform/standard-streams.ts";
 export function processContext(): Context {
   const env = process.env;
   let interactive: boolean | undefined;
+  let color: boolean | undefined;
   return {
     home: defaultOauthxHome(env),
     stdout: descriptorOutput(1),
@@ -43,7 +44,8 @@ export function processContext(): Context {
       return interactive;
     },
     get color() {
-      return this.interactive && !env.NO_COLOR;
+      color ??= !env.NO_COLOR && isTerminal(2);
+      return color;
     },
   };
 }

@@ -7,6 +7,7 @@ import { tokenEnvNames } from "../providers/env-names.ts";
 import { loadRegistry, type ProviderEntry } from "../providers/registry.ts";
 import { defineCommand } from "./command.ts";
 import { table } from "./output.ts";
+import { providerSources, showText } from "./providers-show.ts";
 
 export const command = defineCommand({
   positionals: [
@@ -67,34 +68,13 @@ function list(ctx: Context, entries: ProviderEntry[], json: boolean): number {
 
 function showProvider(ctx: Context, entry: ProviderEntry, json: boolean): number {
   if (json) {
-    ctx.stdout.write(`${JSON.stringify({ ...summary(entry), definition: entry.definition }, null, 2)}\n`);
+    const { client_id, client_secret, settings } = providerSources(ctx, entry);
+    const sourced = { client_id, client_secret, settings };
+    ctx.stdout.write(
+      `${JSON.stringify({ ...summary(entry), ...sourced, definition: entry.definition }, null, 2)}\n`,
+    );
     return 0;
   }
-  const { definition } = entry;
-  const origin = (field: string) => (entry.overrides.includes(field) ? "  (from your providers file)" : "");
-  const lines = [`${definition.name} (${entry.id}), ${entry.source}`];
-  for (const field of [
-    "issuer",
-    "authorization_endpoint",
-    "token_endpoint",
-    "device_authorization_endpoint",
-    "revocation_endpoint",
-    "userinfo_endpoint",
-    "client_auth",
-    "pkce",
-  ] as const) {
-    const value = definition[field];
-    if (value !== undefined) lines.push(`  ${field}: ${value}${origin(field)}`);
-  }
-  lines.push(`  scopes: ${definition.scopes.join(" ") || "(none)"}${origin("scopes")}`);
-  const uris = redirectUris(entry);
-  const anyPort = definition.redirect.ports === undefined;
-  lines.push(
-    `  redirect: ${uris.join(", ")}${anyPort ? " (any port: register it without one)" : " (register exactly this)"}${origin("redirect")}`,
-  );
-  lines.push(`  env: ${tokenEnvNames(entry.id, definition.env).join(", ")}`);
-  if (definition.setup) lines.push("", `Setup: ${definition.setup}`);
-  if (definition.docs_url) lines.push(`Docs: ${definition.docs_url}`);
-  ctx.stdout.write(`${lines.join("\n")}\n`);
+  ctx.stdout.write(showText(ctx, entry, redirectUris(entry)));
   return 0;
 }

@@ -50,21 +50,24 @@ export const command = defineCommand({
   positionals: [{ name: "provider", kind: "provider", optional: true }],
   flags: {
     json: { type: "boolean", help: "Print JSON on stdout" },
+    profile: { type: "string", value: "NAME", help: "Show only the logins of this profile" },
   },
   async run(ctx, { flags, positionals }) {
     const [only] = positionals;
+    const shown = (profile: string) => flags.profile === undefined || profile === flags.profile;
     const session = await openSession(ctx);
     const registry = await session.registry();
     if (only !== undefined) registry.get(only);
-    const seeded = [
-      ...(await seededRows(ctx, registry, only)),
-      ...(await federatedRows(ctx, registry, only)),
-    ];
+    // status lists a seed, and a federated provider, under the default profile.
+    const seeded = shown(DEFAULT_PROFILE)
+      ? [...(await seededRows(ctx, registry, only)), ...(await federatedRows(ctx, registry, only))]
+      : [];
     const document = await session.store.read();
     const rows: Row[] = [...seeded];
     for (const provider of Object.keys(document.profiles).sort()) {
       if (only !== undefined && provider !== only) continue;
       for (const profile of Object.keys(document.profiles[provider] ?? {}).sort()) {
+        if (!shown(profile)) continue;
         rows.push(row(ctx, provider, profile, getEntry(document, provider, profile) as TokenEntry, "store"));
       }
     }
@@ -73,8 +76,9 @@ export const command = defineCommand({
       return 0;
     }
     if (rows.length === 0) {
+      const profile = flags.profile === undefined ? "" : ` --profile ${flags.profile}`;
       ctx.stderr.write(
-        `no logins${only ? ` for ${only}` : ""}; run \`oauthx login ${only ?? "<provider>"}\`\n`,
+        `no logins${only ? ` for ${only}` : ""}${profile ? ` in profile ${flags.profile}` : ""}; run \`oauthx login ${only ?? "<provider>"}${profile}\`\n`,
       );
       return 0;
     }

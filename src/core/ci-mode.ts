@@ -5,15 +5,16 @@
 // keeps the tokens in memory only: each call starts from the seed.
 //
 // Rotation: each new refresh token is handed on stdin (never argv or env) to the command in
-// OAUTHX_ON_ROTATE, e.g. `gh secret set OAUTHX_GITHUB_REFRESH_TOKEN`, so the CI secret holds the
-// newest one when the job ends; with no hook, a warning says the seed is spent.
+// OAUTHX_ON_ROTATE, e.g. `gh secret set OAUTHX_GITHUB_REFRESH_TOKEN`, again on every call until the
+// hook succeeds, so the CI secret holds the newest one when the job ends (rotationSaver); with no
+// hook, a warning says the seed is spent.
 
 import { tmpdir } from "node:os";
-import process from "node:process";
-import { isOauthxError, OauthxError } from "../errors.ts";
+import { isOauthxError, OauthxError, severityLabel } from "../errors.ts";
 import { scrubbedEnv } from "../platform/child-env.ts";
-import { ciCacheDirectory } from "../platform/paths.ts";
+import { ciCacheParent } from "../platform/paths.ts";
 import { runHook } from "../platform/run-hook.ts";
+import { getEntry, type TokenEntry, withEntry } from "../store/document.ts";
 import { lockTimeout } from "../store/lock-timeout.ts";
 import type { Seed } from "./ci-seed.ts";
 import type { Context } from "./context.ts";
@@ -32,8 +33,8 @@ export function ciCacheEnabled(env: Context["env"]): boolean {
   });
 }
 
-export function ciCacheDirectoryOf(env: Context["env"]): string {
-  return ciCacheDirectory({ env, tmpdir: tmpdir(), uid: process.getuid?.() });
+export function ciCacheParentOf(env: Context["env"]): string {
+  return ciCacheParent({ env, tmpdir: tmpdir() });
 }
 
 /**
@@ -50,7 +51,7 @@ export async function openSeededStore(
   }
   const { openCiCache } = await import("../store/ci-cache.ts");
   return openCiCache({
-    directory: ciCacheDirectoryOf(ctx.env),
+    parent: ciCacheParentOf(ctx.env),
     provider: seed.provider,
     profile: seed.profile,
     seed: seed.value,
@@ -67,7 +68,7 @@ export async function openSeededStore(
 export function explainRefusedSeed(error: OauthxError, seed: Seed, presentedSeed: boolean): OauthxError {
   const remedy =
     `re-seed ${seed.variable}: on a workstation, \`oauthx export ${seed.provider} --refresh-token\` into the CI secret; ` +
-    "set OAUTHX_ON_ROTATE so every rotation is saved (README, CI)";
+    "set OAUTHX_ON_ROTATE so every rotation is saved (`oauthx help ci`)";
   const what = presentedSeed
     ? `the refresh token in ${seed.variable} is spent or revoked (rotated away by an earlier run, or used by another job sharing it)`
     : `the refresh token cached for ${seed.variable} was refused: the grant was revoked`;
@@ -87,30 +88,95 @@ export function withSeedExplained<T>(
   });
 }
 
-/** Told about every new refresh token a seeded provider issues (the token manager's onRotate). */
-export function rotationHandler(ctx: Context, seed: Seed) {
-  return async (provider: string, _profile: string, refreshToken: string): Promise<void> => {
-    maskForGitHubActions(ctx, refreshToken);
+/** How long OAUTHX_ON_ROTATE may run: it holds the CI cache's lock, which others wait 30 s for. */
+export const HOOK_TIMEOUT_MS = 20_000;
+
+/**
+ * Told about every entry a seeded provider hands out (the token manager's afterGet). A refresh
+ * token that is neither the seed nor the one the hook last saved is a rotation the CI secret does
+ * not hold yet: it is offered to OAUTHX_ON_ROTATE, on this call and every later one until the hook
+ * succeeds ("not yet saved" is the absence of its digest in the cache entry, written with the
+ * rotation itself, so no crash can lose it). The hook runs under the cache's lock, so two calls
+ * never save in the wrong order, and with signals deferred (`critical`), so a Ctrl-C cannot cut
+ * it short or lose the record that it succeeded.
+ */
+export function rotationSaver(
+  ctx: Context,
+  seed: Seed,
+  store: DocumentStore,
+  critical: (<T>(section: () => Promise<T>) => Promise<T>) | undefined,
+) {
+  return async (provider: string, profile: string, entry: TokenEntry, rotated: boolean): Promise<void> => {
+    if (!(await unsaved(entry, seed))) return;
+    maskForGitHubActions(ctx, entry.refresh_token);
     const hook = ctx.env.OAUTHX_ON_ROTATE;
     if (!hook) {
-      const later = ciCacheEnabled(ctx.env)
-        ? "later oauthx calls in this job use its cached successor, but the next job will fail"
-        : "the next oauthx call will fail";
-      ctx.stderr.write(
-        `warning: ${provider} rotated its refresh token: the one in ${seed.variable} is now spent; ${later}.\n` +
-          "  → set OAUTHX_ON_ROTATE to a command that stores the new token from its stdin (README, CI).\n",
-      );
+      // Said once, by the call that rotated: there is nothing to retry.
+      if (rotated) warnSpent(ctx, provider, seed);
       return;
     }
-    const status = await runHook(hook, refreshToken, {
-      ...scrubbedEnv(ctx.env),
-      OAUTHX_ROTATED_PROVIDER: provider,
-      OAUTHX_ROTATED_VARIABLE: seed.variable,
-    });
-    if (status !== 0) {
+    const decoder = new TextDecoder();
+    const save = () =>
+      store.update(async (current) => {
+        const latest = getEntry(current, provider, profile);
+        // Saved meanwhile by another call of the job, or rotated again (that call saves its own).
+        if (latest === undefined || !(await unsaved(latest, seed))) return current;
+        const token = latest.refresh_token as string;
+        const status = await runHook(hook, token, {
+          env: {
+            ...scrubbedEnv(ctx.env),
+            OAUTHX_ROTATED_PROVIDER: provider,
+            OAUTHX_ROTATED_VARIABLE: seed.variable,
+          },
+          output: (chunk) => ctx.stderr.write(decoder.decode(chunk, { stream: true })),
+          timeoutMs: HOOK_TIMEOUT_MS,
+        });
+        if (status !== 0) {
+          const failed = status === 124 ? "timed out" : `exited with ${status}`;
+          ctx.stderr.write(
+            `${severityLabel("warning", ctx.color)} OAUTHX_ON_ROTATE ${failed}: the rotated ${provider} refresh token is not saved yet, and ${seed.variable} is spent; ${retried(ctx)}.\n`,
+          );
+          return current;
+        }
+        return withEntry(current, provider, profile, { ...latest, rotation_saved: await digest(token) });
+      });
+    try {
+      await (critical ? critical(save) : save());
+    } catch (error) {
+      // The token in hand is good; saving the rotation is retried by the next call.
+      if (!isOauthxError(error)) throw error;
       ctx.stderr.write(
-        `warning: OAUTHX_ON_ROTATE exited with ${status}: the rotated ${provider} refresh token may not have been saved, and ${seed.variable} is spent.\n`,
+        `${severityLabel("warning", ctx.color)} the rotated ${provider} refresh token could not be offered to OAUTHX_ON_ROTATE now (${error.message}); ${retried(ctx)}.\n`,
       );
     }
   };
+}
+
+/** What becomes of a rotation the hook did not save. */
+function retried(ctx: Context): string {
+  return ciCacheEnabled(ctx.env)
+    ? "the next oauthx call of this job offers it again"
+    : `with ${CI_CACHE_ENV}=off it is lost when this call ends`;
+}
+
+async function unsaved(entry: TokenEntry, seed: Seed): Promise<boolean> {
+  const token = entry.refresh_token;
+  if (token === undefined || token === seed.value) return false;
+  return entry.rotation_saved !== (await digest(token));
+}
+
+/** SHA-256 of a refresh token, hex: says which token was saved without keeping a second copy. */
+async function digest(token: string): Promise<string> {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
+  return Array.from(hash, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+function warnSpent(ctx: Context, provider: string, seed: Seed): void {
+  const later = ciCacheEnabled(ctx.env)
+    ? "later oauthx calls in this job use its cached successor, but the next job will fail"
+    : "the next oauthx call will fail";
+  ctx.stderr.write(
+    `${severityLabel("warning", ctx.color)} ${provider} rotated its refresh token: the one in ${seed.variable} is now spent; ${later}.\n` +
+      "  → set OAUTHX_ON_ROTATE to a command that stores the new token from its stdin (`oauthx help ci`).\n",
+  );
 }

@@ -1,8 +1,14 @@
 // CI mode's seed: the refresh token in OAUTHX_<ID>_REFRESH_TOKEN, checked before anything uses it.
 // (What CI mode does with it is ci-mode.ts, loaded only when a seed is there.)
+//
+// A seed carries no record of where it was issued (a login does: origin-binding.ts), so before its
+// first refresh the configuration in effect decides where it goes: an OAUTHX_<ID>_<VAR> of the step
+// (OAUTHX_OIDC_ISSUER, a token URL) can send it anywhere. OAUTHX_<ID>_TOKEN_ORIGIN pins it: every
+// refresh of the seed and its successors goes to that origin's token endpoint, or to nothing
+// (ORIGIN_MISMATCH). Set it where the seed is set, e.g. beside the secret at the workflow level.
 
 import { OauthxError } from "../errors.ts";
-import { oauthxVar } from "../providers/env-names.ts";
+import { envId, oauthxVar } from "../providers/env-names.ts";
 import type { Context } from "./context.ts";
 
 export interface Seed {
@@ -11,6 +17,8 @@ export interface Seed {
   /** OAUTHX_<ID>_REFRESH_TOKEN: named in messages; its value never is. */
   variable: string;
   value: string;
+  /** OAUTHX_<ID>_TOKEN_ORIGIN: the only origin the seed may be sent to, when set. */
+  origin?: string;
 }
 
 /**
@@ -39,5 +47,39 @@ export function readSeed(env: Context["env"], provider: string, profile: string)
       },
     );
   }
-  return { provider, profile, variable, value };
+  const origin = readPinnedOrigin(env, provider);
+  return { provider, profile, variable, value, ...(origin === undefined ? {} : { origin }) };
+}
+
+function pinVariable(provider: string): string {
+  return `OAUTHX_${envId(provider)}_TOKEN_ORIGIN`;
+}
+
+/** OAUTHX_<ID>_TOKEN_ORIGIN, checked to be an origin (scheme, host, port: RFC 6454), or undefined. */
+function readPinnedOrigin(env: Context["env"], provider: string): string | undefined {
+  const variable = pinVariable(provider);
+  const raw = env[variable]?.trim();
+  if (!raw) return undefined;
+  const origin = URL.canParse(raw) ? new URL(raw).origin : "null";
+  if (origin === "null" || origin !== raw.replace(/\/$/, "")) {
+    throw new OauthxError("CONFIG_INVALID", `${variable} is not an origin`, {
+      remedy: `set ${variable} to the token endpoint's scheme, host and port only, e.g. https://gitlab.example.com`,
+    });
+  }
+  return origin;
+}
+
+/** ORIGIN_MISMATCH unless the seed may go to `tokenEndpoint` (its pinned origin, when there is one). */
+export function assertSeedOrigin(seed: Seed, tokenEndpoint: string): void {
+  if (seed.origin === undefined) return;
+  const target = new URL(tokenEndpoint).origin;
+  if (target === seed.origin) return;
+  const pin = pinVariable(seed.provider);
+  throw new OauthxError(
+    "ORIGIN_MISMATCH",
+    `refusing to send the refresh token of ${seed.variable} to ${target}: ${pin} pins it to ${seed.origin}`,
+    {
+      remedy: `remove what points ${seed.provider} elsewhere (an OAUTHX_${envId(seed.provider)}_* variable, the providers file), or correct ${pin}`,
+    },
+  );
 }

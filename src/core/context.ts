@@ -20,8 +20,11 @@ export interface Context {
   readStdin(): Promise<string>;
   /** Reads one line a person types (the pasted redirect URL of `login --no-browser`); "" on abort. */
   readLine(signal?: AbortSignal): Promise<string>;
-  /** A person is at the terminal (stdin and stderr are TTYs): tables, prompts, colour. */
+  /** A person is at the terminal (stdin and stderr are TTYs): tables, prompts. */
   interactive: boolean;
-  /** Colour allowed: interactive and NO_COLOR unset (https://no-color.org). */
+  /**
+   * Colour allowed on stderr: it is a terminal and NO_COLOR is unset or empty (https://no-color.org).
+   * Only the "error:" and "warning:" labels use it (errors.ts severityLabel).
+   */
   color: boolean;
 }

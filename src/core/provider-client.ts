@@ -8,7 +8,9 @@
 //   client secret   --client-secret-stdin > OAUTHX_<ID>_CLIENT_SECRET > kept in the store
 // A template var decides where requests go (a host, a tenant, an issuer), so for an existing login
 // the value remembered at login beats the environment: a variable set by a .env file or a task
-// runner must not redirect a stored refresh token (see also origin-binding.ts).
+// runner must not redirect a stored refresh token (see also origin-binding.ts). Where the
+// environment names another value on purpose, the token is not handed out at all
+// (remembered-vars.ts, before the token manager returns or refreshes an entry).
 
 import { OauthxError } from "../errors.ts";
 import type { RevocationOptions } from "../oauth/revoke.ts";
@@ -17,6 +19,7 @@ import { envId, federationSignal, oauthxVar } from "../providers/env-names.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import { type BuiltinProvider, templateNames } from "../providers/schema.ts";
 import type { ClientCredentials, TokenEntry } from "../store/document.ts";
+import { closest } from "../suggest.ts";
 import type { Context } from "./context.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -137,10 +140,17 @@ function resolveVars(entry: ProviderEntry, input: ResolveInput): Record<string, 
   for (const name of Object.keys(input.vars ?? {})) {
     if (!(name in entry.definition.template_vars)) {
       const known = Object.keys(entry.definition.template_vars);
-      throw new OauthxError("USAGE", `--set ${name}: ${entry.id} has no such setting`, {
-        remedy:
-          known.length > 0 ? `known settings: ${known.join(", ")}` : `${entry.id} takes no --set values`,
-      });
+      const guess = closest(name, known);
+      throw new OauthxError(
+        "USAGE",
+        `--set ${name}: ${entry.id} has no such setting${guess ? `; did you mean ${guess}?` : ""}`,
+        {
+          remedy:
+            known.length > 0
+              ? `${entry.id}'s settings: ${known.join(", ")}`
+              : `${entry.id} takes no --set values`,
+        },
+      );
     }
   }
   return vars;

@@ -7,6 +7,7 @@ import { OauthxError } from "../errors.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import type { DiscoveryCacheEntry, TokenEntry } from "../store/document.ts";
 import { withSeedExplained } from "./ci-mode.ts";
+import { assertSeedOrigin } from "./ci-seed.ts";
 import type { Context } from "./context.ts";
 import { needsDiscovery, resolveEndpoints } from "./endpoints.ts";
 import { assertBoundOrigin, credentialOrigins } from "./origin-binding.ts";
@@ -56,6 +57,8 @@ export function refresherFor(
     }
     // The refresh token and a client secret go to the token endpoint: it must be the login's.
     assertBoundOrigin(entry.id, stored, client.server.token_endpoint, "the refresh token");
+    // A seed records no origin of its own; OAUTHX_<ID>_TOKEN_ORIGIN pins one (ci-seed.ts).
+    if (session.seed) assertSeedOrigin(session.seed, client.server.token_endpoint);
     const send = () =>
       refreshToken(
         client.server,

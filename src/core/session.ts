@@ -10,6 +10,7 @@ import type { TokenEntry } from "../store/document.ts";
 import type { Seed } from "./ci-seed.ts";
 import type { Context } from "./context.ts";
 import type { Federation } from "./federation/federated-mode.ts";
+import { assertEnvAgrees } from "./remembered-vars.ts";
 import {
   type DocumentStore,
   type Refresher,
@@ -56,7 +57,9 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
   };
   let seed: Seed | undefined;
   let store: DocumentStore | undefined;
-  let onRotate: TokenManagerOptions["onRotate"];
+  let afterGet: TokenManagerOptions["afterGet"];
+  // A library must not take over its host's signals; the CLI defers them during a refresh.
+  const critical = options.deferSignals === false ? undefined : withSignalsDeferred;
   if (ciMode) {
     // The registry is not loaded here: a call that finds its token in the CI cache sends nothing
     // and needs none, and the first call, which refreshes, checks the provider id before anything.
@@ -66,7 +69,7 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
         const ci = await import("./ci-mode.ts");
         store = await ci.openSeededStore(ctx, seed);
         // Rotation matters only for a seed: in the store, the new refresh token replaces the old.
-        onRotate = ci.rotationHandler(ctx, seed);
+        afterGet = ci.rotationSaver(ctx, seed, store, critical);
       }
     } catch (error) {
       // A bad seed or cache setting is reported for a provider that exists; a misspelt id first.
@@ -91,9 +94,17 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
   const manager = new TokenManager({
     store,
     now: ctx.now,
-    // A library must not take over its host's signals; the CLI defers them during a refresh.
-    ...(options.deferSignals === false ? {} : { critical: withSignalsDeferred }),
-    ...(onRotate ? { onRotate } : {}),
+    ...(critical ? { critical } : {}),
+    ...(afterGet ? { afterGet } : {}),
+    // The environment naming another issuer (host, tenant) than the login's: refused, not overridden.
+    vet: (id, login, entry, document) =>
+      assertEnvAgrees(
+        ctx.env,
+        id,
+        login,
+        entry,
+        Object.hasOwn(document.profiles, id) ? document.profiles[id] : {},
+      ),
     // No login for an id the registry does not know: say it is unknown, not that a login is missing.
     knownProvider: async (id) => void (await loadRegistry()).get(id),
   });

@@ -61,8 +61,16 @@ export interface TokenManagerOptions {
   store: DocumentStore;
   /** Milliseconds since the epoch. */
   now?: () => number;
-  /** Told about every new refresh token (CI mode hands it to OAUTHX_ON_ROTATE). */
-  onRotate?: (provider: string, profile: string, refreshToken: string) => Promise<void> | void;
+  /**
+   * Checks a stored entry before getToken hands it out or refreshes it; throws to refuse it (the
+   * environment names another issuer than the login's: core/remembered-vars.ts).
+   */
+  vet?: (provider: string, profile: string, entry: TokenEntry, document: StoreDocument) => void;
+  /**
+   * Told about every entry getToken hands out, and whether this call rotated its refresh token
+   * (CI mode offers a rotated refresh token to OAUTHX_ON_ROTATE until it is saved).
+   */
+  afterGet?: (provider: string, profile: string, entry: TokenEntry, rotated: boolean) => Promise<void>;
   /**
    * Runs the refresh-and-write section (the CLI defers Ctrl-C and SIGTERM there, so a rotated
    * refresh token is stored before the process ends). Default: just runs it.
@@ -82,7 +90,8 @@ export const DEFAULT_MIN_TTL_SECONDS = 60;
 export class TokenManager {
   readonly #store: DocumentStore;
   readonly #now: () => number;
-  readonly #onRotate: TokenManagerOptions["onRotate"];
+  readonly #vet: TokenManagerOptions["vet"];
+  readonly #afterGet: TokenManagerOptions["afterGet"];
   readonly #critical: NonNullable<TokenManagerOptions["critical"]>;
   readonly #knownProvider: TokenManagerOptions["knownProvider"];
   readonly #inflight = new Map<string, Promise<TokenEntry>>();
@@ -90,7 +99,8 @@ export class TokenManager {
   constructor(options: TokenManagerOptions) {
     this.#store = options.store;
     this.#now = options.now ?? Date.now;
-    this.#onRotate = options.onRotate;
+    this.#vet = options.vet;
+    this.#afterGet = options.afterGet;
     this.#critical = options.critical ?? ((section) => section());
     this.#knownProvider = options.knownProvider;
   }
@@ -118,21 +128,29 @@ export class TokenManager {
 
   async getToken(request: TokenRequest): Promise<TokenEntry> {
     const minTtl = request.minTtlSeconds ?? DEFAULT_MIN_TTL_SECONDS;
+    const { provider, profile } = request;
     let seen: TokenEntry | undefined;
     if (!request.force) {
-      seen = await this.#requireLogin(
-        await this.#readFor(request.provider),
-        request.provider,
-        request.profile,
-      );
-      if (isFresh(seen, minTtl, this.#now())) return seen;
+      seen = await this.#vetted(provider, profile);
+      if (isFresh(seen, minTtl, this.#now())) {
+        await this.#afterGet?.(provider, profile, seen, false);
+        return seen;
+      }
     }
-    const key = `${request.provider}\u0000${request.profile}`;
+    const key = `${provider}\u0000${profile}`;
     const pending = this.#inflight.get(key);
     if (pending) return pending;
     const refresh = this.#refreshUnderLock(request, minTtl, seen).finally(() => this.#inflight.delete(key));
     this.#inflight.set(key, refresh);
     return refresh;
+  }
+
+  /** The stored entry, refused by `vet` if it must not be handed out here. */
+  async #vetted(provider: string, profile: string): Promise<TokenEntry> {
+    const document = await this.#readFor(provider);
+    const entry = await this.#requireLogin(document, provider, profile);
+    this.#vet?.(provider, profile, entry, document);
+    return entry;
   }
 
   async #refreshUnderLock(
@@ -143,9 +161,7 @@ export class TokenManager {
     const { provider, profile } = request;
     let used: string | undefined;
     let rotated: string | undefined;
-    await request.refresher.prepare?.(
-      seen ?? (await this.#requireLogin(await this.#readFor(provider), provider, profile)),
-    );
+    await request.refresher.prepare?.(seen ?? (await this.#vetted(provider, profile)));
     try {
       const document = await this.#critical(() =>
         this.#store.update(async (current) => {
@@ -174,8 +190,9 @@ export class TokenManager {
           return withEntry(current, provider, profile, next);
         }),
       );
-      if (rotated !== undefined) await this.#onRotate?.(provider, profile, rotated);
-      return requireEntry(document, provider, profile);
+      const entry = requireEntry(document, provider, profile);
+      await this.#afterGet?.(provider, profile, entry, rotated !== undefined);
+      return entry;
     } catch (error) {
       if (isOauthxError(error, "REFRESH_REJECTED") && used !== undefined) {
         // Someone else may have rotated the token between our read and our refresh (another host

@@ -52,19 +52,17 @@ export interface CiCacheLocationInputs {
   env: Readonly<Record<string, string | undefined>>;
   /** `os.tmpdir()`. */
   tmpdir: string;
-  /** `process.getuid()`; undefined where there is none (Windows). */
-  uid: number | undefined;
 }
 
 /**
- * Where CI mode keeps its per-job cache (store/ci-cache.ts): a directory of this user's under
- * OAUTHX_CI_CACHE_DIR when set, else under GitHub Actions' per-job $RUNNER_TEMP (emptied after
- * every job), else under the system temp dir. Never under OAUTHX_HOME, which CI mode never writes.
+ * Where CI mode makes its per-job cache directory (store/ci-cache.ts, which names it from the
+ * seed): OAUTHX_CI_CACHE_DIR when set, else GitHub Actions' per-job $RUNNER_TEMP (emptied after
+ * every job), else the system temp dir. Never under OAUTHX_HOME, which CI mode never writes.
  */
-export function ciCacheDirectory({ env, tmpdir, uid }: CiCacheLocationInputs): string {
-  const base =
+export function ciCacheParent({ env, tmpdir }: CiCacheLocationInputs): string {
+  return (
     setting(env, "OAUTHX_CI_CACHE_DIR") ??
     (env.GITHUB_ACTIONS === "true" ? setting(env, "RUNNER_TEMP") : undefined) ??
-    tmpdir;
-  return path.join(base, uid === undefined ? "oauthx-ci-cache" : `oauthx-ci-cache-${uid}`);
+    tmpdir
+  );
 }

@@ -4,9 +4,11 @@
 // process.stdin or node:tty loads the stream and tty machinery, which costs more than the rest of
 // a warm `oauthx token` (docs/performance.md). oauthx writes a few lines and exits, so a
 // synchronous write(2) on the descriptor does the same job, and the terminal check runs only for
-// the commands that ask. On Bun, whole lines go through console.log/console.error, which are that
-// same synchronous write(2) and cost nothing to load, where node:fs does (`oauthx --version` loads
-// nothing else); node:fs is loaded on the first write that needs it.
+// the commands that ask. On Bun, whole lines of stdout go through console.log, which is that same
+// synchronous write(2) and costs nothing to load, where node:fs does (`oauthx --version` loads
+// nothing else); node:fs is loaded on the first write that needs it. Not console.error for stderr:
+// on a terminal Bun paints everything it writes red, so "Open this URL" and "Logged in" read as
+// errors. stderr carries messages, never a warm path's output, so it can pay for node:fs.
 
 import process from "node:process";
 
@@ -24,8 +26,8 @@ export interface Output {
 }
 
 /**
- * Writes to descriptor 1 or 2 synchronously, whole. On Bun a text of whole lines goes through
- * console.log/console.error, which write it whole, in order, and drop it once the reader has gone.
+ * Writes to descriptor 1 or 2 synchronously, whole. On Bun a text of whole lines for stdout goes
+ * through console.log, which writes it whole, in order, and drops it once the reader has gone.
  * Otherwise write(2): if the descriptor is non-blocking and full (EAGAIN, a pipe its reader is slow
  * to drain), this and every later write go through Node's stream instead, which queues them in
  * order; when the reader has gone (EPIPE, `oauthx … | head`), further output is dropped, as a CLI
@@ -40,7 +42,7 @@ export function descriptorOutput(fd: 1 | 2): Output {
       if (--unflushed === 0) for (const resolve of waiting.splice(0)) resolve();
     });
   };
-  const line = typeof Bun === "undefined" ? undefined : fd === 1 ? console.log : console.error;
+  const line = typeof Bun === "undefined" || fd === 2 ? undefined : console.log;
   return {
     write(text) {
       if (mode === "closed") return;

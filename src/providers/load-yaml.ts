@@ -16,8 +16,13 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = document.errors[0];
   if (first) {
-    const { line, col } = lineCounter.linePos(first.pos[0]);
-    throw configError(file, [{ line, column: col, path: [], message: first.message.split("\n")[0] ?? "" }]);
+    const quote = unclosedQuoteStart(document, first.pos[0]);
+    const { line, col } = lineCounter.linePos(quote ?? first.pos[0]);
+    const message =
+      quote === undefined
+        ? (first.message.split("\n")[0] ?? "")
+        : "this quote is never closed (the rest of the file was read into the string)";
+    throw configError(file, [{ line, column: col, path: [], message }]);
   }
   const locate = (path: readonly (string | number)[]) => {
     // Walk down as far as the path exists: a missing field is reported at its parent.
@@ -57,6 +62,26 @@ function toPlainData(document: Document.Parsed, lineCounter: LineCounter, file: 
     const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : "cannot be read";
     throw configError(file, [{ line, column: col, path: [], message }]);
   }
+}
+
+/**
+ * Where the quote opens that a "Missing closing quote" error at `offset` is about. yaml reports it
+ * where the text ends, having read the rest of the file into the string; the person needs the line
+ * with the quote: the quoted scalar that ends at the error.
+ */
+function unclosedQuoteStart(document: Document.Parsed, offset: number): number | undefined {
+  let start: number | undefined;
+  visit(document, {
+    Scalar(_key, node) {
+      const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+      if (quoted && node.range?.[1] === offset) {
+        start = node.range[0];
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return start;
 }
 
 function findPair(parent: unknown, key: string | number | undefined) {

@@ -44,7 +44,7 @@ function describe(schema: v.GenericSchema, keys: (string | number)[], issue: v.B
   // Unknown keys in strict objects are the commonest typo: say which key it might have meant.
   if (issue.kind === "schema" && issue.type === "strict_object" && keys.length > 0) {
     const guess = closest(String(keys.at(-1)), knownFields(schema, keys.slice(0, -1)));
-    return `unknown field${guess ? `; did you mean ${guess}?` : ""} (fields: docs/providers.md)`;
+    return `unknown field${guess ? `; did you mean ${guess}?` : ""} (fields: oauthx help providers-file)`;
   }
   return issue.message;
 }

@@ -3,7 +3,7 @@
 // definition (so an override cannot produce an invalid provider).
 
 import * as v from "valibot";
-import { type ParsedYaml, validate } from "./located-errors.ts";
+import { configError, type ParsedYaml, validate } from "./located-errors.ts";
 import type { ProviderEntry } from "./registry.ts";
 import { type BuiltinProvider, providerSchema } from "./schema.ts";
 
@@ -16,6 +16,28 @@ const userFileSchema = v.strictObject({
 
 const overrideSchema = v.partial(providerSchema);
 
+/**
+ * The file and its `providers` must be mappings. valibot's record takes a list as a record of "0",
+ * "1", …, which made `providers: [a, b]` read as providers named "0" and "1".
+ */
+function checkShape(data: unknown, parsed: ParsedYaml, file: string): unknown {
+  const mapping = (value: unknown) => value !== null && typeof value === "object" && !Array.isArray(value);
+  const layout = "each id on its own line (acme:), its fields indented under it";
+  if (!mapping(data)) {
+    const message = `the file must be a mapping with a providers key: providers:, then ${layout}`;
+    throw configError(file, [{ ...parsed.locate([]), path: [], message }]);
+  }
+  const providers = (data as { providers?: unknown }).providers;
+  // `providers:` with nothing under it yet: no providers.
+  if (providers === null) return { ...(data as object), providers: {} };
+  if (providers !== undefined && !mapping(providers)) {
+    const what = Array.isArray(providers) ? "a list" : `a ${typeof providers}`;
+    const message = `providers must be a mapping of provider ids to their fields, not ${what}: ${layout}`;
+    throw configError(file, [{ ...parsed.locate(["providers"]), path: [], message }]);
+  }
+  return data;
+}
+
 /** Merges the parsed user file over the built-ins, validating as described above. */
 export function mergeParsedProviders(
   builtins: ProviderEntry[],
@@ -23,7 +45,7 @@ export function mergeParsedProviders(
   file: string,
 ): ProviderEntry[] {
   // An empty file is a valid (empty) providers file.
-  const data = parsed.data ?? { providers: {} };
+  const data = checkShape(parsed.data ?? { providers: {} }, parsed, file);
   const { providers } = validate(userFileSchema, parsed, file, data);
   const byId = new Map(builtins.map((entry) => [entry.id, entry]));
 

@@ -47,6 +47,11 @@ export interface TokenEntry {
    * provider's endpoints and API (core/origin-binding.ts). Absent in logins of older versions.
    */
   origins?: string[];
+  /**
+   * CI cache only: a digest of the last refresh token OAUTHX_ON_ROTATE saved (core/ci-mode.ts). A
+   * rotated refresh token whose digest this is not has not been saved yet.
+   */
+  rotation_saved?: string;
 }
 
 /** Discovery metadata (RFC 8414 / OIDC) as fetched, plus when. */
@@ -98,6 +103,7 @@ const ENTRY_FIELDS: Record<string, { check: Check; optional?: true }> = {
   },
   vars: { check: isStringRecord, optional: true },
   origins: { check: isStringArray, optional: true },
+  rotation_saved: { check: isString, optional: true },
 };
 
 function entryProblem(entry: unknown, path: string): string | undefined {

@@ -189,7 +189,8 @@ function cannotOpen(key: DecryptionKey, storePath: string): OauthxError {
     "DECRYPT_FAILED",
     `${storePath} is not encrypted to the identity from ${key.source}`,
     {
-      remedy: "use the identity the store was written with (OAUTHX_AGE_IDENTITY or OAUTHX_AGE_IDENTITY_FILE)",
+      remedy:
+        "use the identity the store was written with (OAUTHX_AGE_IDENTITY or OAUTHX_AGE_IDENTITY_FILE); if it is lost, `oauthx help store` says how to start over",
     },
   );
 }

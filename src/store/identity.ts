@@ -68,7 +68,7 @@ export function resolveIdentity(env: Env, defaultPath: string): Identity | undef
   const keys = parseIdentityText(text);
   if (keys === undefined) {
     throw new OauthxError("STORE_CORRUPT", `identity file ${defaultPath} holds no age identity`, {
-      remedy: `restore ${defaultPath} from a backup, or set ${IDENTITY_ENV}`,
+      remedy: `restore ${defaultPath} from a backup, or set ${IDENTITY_ENV}; if it is lost for good, \`oauthx help store\` says how to start over`,
     });
   }
   return { keys, source: defaultPath, explicit: false };

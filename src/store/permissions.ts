@@ -1,6 +1,8 @@
 // Refuses secret files others can reach, the way ssh refuses a private key with loose modes:
 // a token store or identity that group or others can read is already leaked, and one they can
-// write can be swapped for theirs. Windows has no POSIX modes (ACLs instead), so no checks there.
+// write can be swapped for theirs. The owner counts as much as the mode: whoever owns a file or
+// directory can chmod it and read or replace what is in it, so each must be ours (or root's, who
+// can do all that anyway). Windows has no POSIX modes (ACLs instead), so no checks there.
 
 import * as fs from "node:fs";
 import process from "node:process";
@@ -10,9 +12,25 @@ function checksApply(): boolean {
   return process.platform !== "win32";
 }
 
-/** The store and identity files: no bit at all for group or others (ssh's rule, 0o077). */
+/**
+ * A file or directory that holds or guards secrets must belong to us or root: its owner can chmod
+ * it at will, so a 0600 store that belongs to another user is theirs to read and replace.
+ */
+function assertOwnedByUs(file: string, stats: fs.Stats): void {
+  const uid = process.getuid?.();
+  if (uid === undefined || stats.uid === uid || stats.uid === 0) return;
+  throw new OauthxError(
+    "STORE_PERMISSIONS",
+    `${file} belongs to another user (uid ${stats.uid}); refusing to use it`,
+    { remedy: `chown ${uid} ${file}, or remove it` },
+  );
+}
+
+/** The store and identity files: ours, and no bit at all for group or others (ssh's rule, 0o077). */
 export function assertPrivateFile(file: string, stats: fs.Stats): void {
-  if (!checksApply() || (stats.mode & 0o077) === 0) return;
+  if (!checksApply()) return;
+  assertOwnedByUs(file, stats);
+  if ((stats.mode & 0o077) === 0) return;
   throw new OauthxError(
     "STORE_PERMISSIONS",
     `${file} is accessible by other users (mode ${formatMode(stats.mode)}); refusing to use it`,
@@ -27,16 +45,7 @@ export function assertPrivateFile(file: string, stats: fs.Stats): void {
  */
 export function assertOwnerOnlyWritable(file: string, stats: fs.Stats): void {
   if (!checksApply()) return;
-  const uid = process.getuid?.();
-  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
-    throw new OauthxError(
-      "STORE_PERMISSIONS",
-      `${file} belongs to another user (uid ${stats.uid}); refusing to use it`,
-      {
-        remedy: `chown ${uid} ${file}, or remove it`,
-      },
-    );
-  }
+  assertOwnedByUs(file, stats);
   if ((stats.mode & 0o022) !== 0) {
     throw new OauthxError(
       "STORE_PERMISSIONS",
@@ -53,7 +62,9 @@ export function assertOwnerOnlyWritable(file: string, stats: fs.Stats): void {
  * A sticky bit does not help: it stops deletion, not creation of a file we have not made yet.
  */
 export function assertPrivateDirectory(directory: string, stats: fs.Stats): void {
-  if (!checksApply() || (stats.mode & 0o022) === 0) return;
+  if (!checksApply()) return;
+  assertOwnedByUs(directory, stats);
+  if ((stats.mode & 0o022) === 0) return;
   throw new OauthxError(
     "STORE_PERMISSIONS",
     `${directory} is writable by other users (mode ${formatMode(stats.mode)}); refusing to use it`,
@@ -106,6 +117,26 @@ export function ensureOwnDirectory(directory: string): void {
   }
 }
 
+/**
+ * The place a private directory is made in (the CI cache's parent, the job's temp dir): ours or
+ * root's, and if others can write it, sticky (/tmp). In a parent others can write without the
+ * sticky bit they can rename our directory away, and a cache that vanishes makes the next call
+ * start again from a seed the cache had already spent. Created 0700 when missing.
+ */
+export function assertSafeParent(directory: string): void {
+  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  if (!checksApply()) return;
+  const stats = fs.statSync(directory);
+  assertOwnedByUs(directory, stats);
+  if ((stats.mode & 0o022) !== 0 && (stats.mode & 0o1000) === 0) {
+    throw new OauthxError(
+      "STORE_PERMISSIONS",
+      `${directory} is writable by other users and not sticky (mode ${formatMode(stats.mode)}); refusing to keep the CI cache there`,
+      { remedy: `set OAUTHX_CI_CACHE_DIR to a directory only you can write, or chmod +t ${directory}` },
+    );
+  }
+}
+
 function formatMode(mode: number): string {
-  return `0${(mode & 0o777).toString(8)}`;
+  return `0${(mode & 0o7777).toString(8)}`;
 }

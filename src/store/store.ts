@@ -166,7 +166,7 @@ export function openStore(options: OpenStoreOptions): Store {
         "DECRYPT_FAILED",
         `no identity to decrypt ${paths.store}: ${paths.identity} is missing`,
         {
-          remedy: `restore ${paths.identity}, or set ${IDENTITY_ENV} or ${IDENTITY_FILE_ENV}`,
+          remedy: `restore ${paths.identity} from a backup, or set ${IDENTITY_ENV} or ${IDENTITY_FILE_ENV}; if it is lost for good, \`oauthx help store\` says how to start over`,
         },
       );
     }

@@ -5,7 +5,19 @@
 // rotated on every use, and reuse detection that revokes the whole grant when a spent refresh
 // token comes back. Every call shares the job's cache (OAUTHX_CI_CACHE_DIR, a temp dir here).
 
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,8 +28,12 @@ import { BIN, type Ran, run } from "../support/run-node.ts";
 interface Job {
   /** Runs `oauthx …` as a step of the job. */
   oauthx(args: string[], env?: Record<string, string>): Promise<Ran>;
+  /** The environment of a step, for a test that starts the binary itself. */
+  env(more?: Record<string, string>): Record<string, string | undefined>;
   cacheDir: string;
   home: string;
+  /** The file the default hook appends every rotated refresh token to. */
+  hookLog: string;
   rotated(): string[];
 }
 
@@ -39,23 +55,23 @@ async function seededJob(server: AuthServer, root: string, name: string): Promis
     writeFileSync(join(home, "providers.yaml"), readFileSync(join(workstation.home, "providers.yaml")));
     const hookLog = join(jobRoot, "rotated.log");
     writeFileSync(hookLog, "");
+    const env = (more: Record<string, string> = {}) => ({
+      PATH: process.env.PATH,
+      HOME: jobRoot,
+      OAUTHX_HOME: home,
+      OAUTHX_CI_CACHE_DIR: cacheDir,
+      OAUTHX_LOCAL_REFRESH_TOKEN: `${seed}\n`, // as secrets often carry a trailing newline
+      OAUTHX_ON_ROTATE: `cat >> "${hookLog}"`,
+      ...more,
+    });
     return {
       seed,
       cacheDir,
       home,
+      hookLog,
+      env,
       rotated: () => readFileSync(hookLog, "utf8").split("\n").filter(Boolean),
-      oauthx: (args, env = {}) =>
-        run(BIN.oauthx, args, {
-          env: {
-            PATH: process.env.PATH,
-            HOME: jobRoot,
-            OAUTHX_HOME: home,
-            OAUTHX_CI_CACHE_DIR: cacheDir,
-            OAUTHX_LOCAL_REFRESH_TOKEN: `${seed}\n`, // as secrets often carry a trailing newline
-            OAUTHX_ON_ROTATE: `cat >> "${hookLog}"`,
-            ...env,
-          },
-        }),
+      oauthx: (args, more = {}) => run(BIN.oauthx, args, { env: env(more) }),
     };
   } finally {
     workstation.cleanup();
@@ -160,19 +176,159 @@ describe("CI job, 5-minute tokens, rotation with reuse detection", () => {
     const other = await second.oauthx(["token", "local"], shared);
     expect(other.code, other.stderr).toBe(0);
     expect(server.counters.refreshRequests - refreshes).toBe(1);
-    const directory = join(first.cacheDir, readdirSync(first.cacheDir)[0] as string);
-    expect(readdirSync(directory).filter((name) => name.endsWith(".cache"))).toHaveLength(2);
+    // Each seed has a directory of its own, named from it, holding its one file.
+    const files = readdirSync(first.cacheDir).flatMap((directory) =>
+      readdirSync(join(first.cacheDir, directory))
+        .filter((name) => name.endsWith(".cache"))
+        .map((name) => join(first.cacheDir, directory, name)),
+    );
+    expect(files).toHaveLength(2);
     // Planting one seed's cache under the other's name: it does not open, and nothing is sent.
-    const [a, b] = readdirSync(directory).filter((name) => name.endsWith(".cache")) as [string, string];
-    const [bytesA, bytesB] = [readFileSync(join(directory, a)), readFileSync(join(directory, b))];
-    writeFileSync(join(directory, a), bytesB, { mode: 0o600 });
-    writeFileSync(join(directory, b), bytesA, { mode: 0o600 });
+    const [a, b] = files as [string, string];
+    const [bytesA, bytesB] = [readFileSync(a), readFileSync(b)];
+    writeFileSync(a, bytesB, { mode: 0o600 });
+    writeFileSync(b, bytesA, { mode: 0o600 });
     const before = server.counters.tokenRequests;
     const planted = await second.oauthx(["token", "local", "--min-ttl", "1h"], shared);
     expect(planted.code, planted.stderr + planted.stdout).toBe(8);
     expect(planted.stderr).toContain("STORE_CORRUPT");
     expect(planted.stderr).toContain("does not open with this seed");
     expect(server.counters.tokenRequests).toBe(before);
+  });
+
+  // Security review (issue 24), items 1, 3, 4 and 5: each spends or would spend a seed.
+
+  it("a seed is one login: token, then token and exec --profile work, make one refresh and revoke nothing", async () => {
+    const job = await seededJob(server, root, "profiles");
+    const refreshes = server.counters.refreshRequests;
+    const revoked = server.counters.grantsRevoked;
+    const plain = await job.oauthx(["token", "local"]);
+    expect(plain.code, plain.stderr).toBe(0);
+    // e.g. a kubeconfig's `kube-credential --profile work` beside a plain `token`.
+    const work = await job.oauthx(["token", "local", "--profile", "work"]);
+    expect(work.code, work.stderr).toBe(0);
+    const exec = await job.oauthx([
+      "exec",
+      "local",
+      "--profile",
+      "work",
+      "--",
+      "sh",
+      "-c",
+      'printf %s "$LOCAL_TOKEN"',
+    ]);
+    expect(exec.code, exec.stderr).toBe(0);
+    expect(server.counters.refreshRequests - refreshes).toBe(1);
+    expect(server.counters.grantsRevoked - revoked).toBe(0);
+    expect(new Set([printed(plain), printed(work), printed(exec)]).size).toBe(1);
+    expect(await userinfoStatus(server, printed(work))).toBe(200);
+    expect(job.rotated()).toHaveLength(1);
+  });
+
+  it("a cache directory planted where the old, predictable name was blocks nothing", async () => {
+    const job = await seededJob(server, root, "planted-dir");
+    // What another local user could do before any job ran: take the name `oauthx-ci-cache-<uid>`.
+    const decoy = join(root, "planted-dir", "decoy");
+    mkdirSync(decoy, { mode: 0o777 });
+    symlinkSync(decoy, join(job.cacheDir, `oauthx-ci-cache-${process.getuid?.() ?? 0}`));
+    symlinkSync(decoy, join(job.cacheDir, "oauthx-ci-cache"));
+    const result = await job.oauthx(["token", "local"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(readdirSync(decoy)).toEqual([]);
+    const again = await job.oauthx(["token", "local"]);
+    expect(printed(again)).toBe(printed(result));
+  });
+
+  it("a cache parent others can write without the sticky bit is refused before the seed is sent", async () => {
+    const job = await seededJob(server, root, "shared-parent");
+    const shared = join(root, "shared-parent", "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const requests = server.counters.tokenRequests;
+    const refused = await job.oauthx(["token", "local"], { OAUTHX_CI_CACHE_DIR: shared });
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toContain(`${shared} is writable by other users and not sticky (mode 0777)`);
+    expect(refused.stderr).toContain("set OAUTHX_CI_CACHE_DIR to a directory only you can write");
+    expect(server.counters.tokenRequests).toBe(requests);
+    // Sticky, as /tmp is: others cannot move our directory away.
+    chmodSync(shared, 0o1777);
+    const sticky = await job.oauthx(["token", "local"], { OAUTHX_CI_CACHE_DIR: shared });
+    expect(sticky.code, sticky.stderr).toBe(0);
+  });
+
+  it("the hook's stdout is not oauthx's: $(oauthx token) captures the access token alone", async () => {
+    const job = await seededJob(server, root, "tee-hook");
+    // `tee` saves the token and prints it, as many a hook does by accident.
+    const result = await job.oauthx(["token", "local"], { OAUTHX_ON_ROTATE: `tee -a "${job.hookLog}"` });
+    expect(result.code, result.stderr).toBe(0);
+    const [rotated] = job.rotated();
+    expect(rotated).toBeDefined();
+    expect(result.stdout.split("\n").filter(Boolean)).toHaveLength(1);
+    expect(result.stdout).not.toContain(rotated);
+    expect(await userinfoStatus(server, printed(result))).toBe(200);
+    expect(result.stderr).toContain(rotated);
+  });
+
+  it("a rotation the hook did not save is offered again on later calls, until it is saved", async () => {
+    const job = await seededJob(server, root, "hook-retry");
+    const flag = join(root, "hook-retry", "failed-once");
+    const hook = `if [ -e "${flag}" ]; then cat >> "${job.hookLog}"; else touch "${flag}"; exit 3; fi`;
+    const refreshes = server.counters.refreshRequests;
+    const first = await job.oauthx(["token", "local"], { OAUTHX_ON_ROTATE: hook });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain("OAUTHX_ON_ROTATE exited with 3");
+    expect(first.stderr).toContain("the next oauthx call of this job offers it again");
+    expect(job.rotated()).toEqual([]);
+    // The next call has a fresh token (no refresh), and still offers the unsaved rotation.
+    const second = await job.oauthx(["token", "local"], { OAUTHX_ON_ROTATE: hook });
+    expect(second.code, second.stderr).toBe(0);
+    expect(printed(second)).toBe(printed(first));
+    const saved = job.rotated();
+    expect(saved).toHaveLength(1);
+    expect(saved[0]).not.toBe(job.seed);
+    expect(second.stderr).not.toContain("warning");
+    // Saved: not offered again.
+    const third = await job.oauthx(["token", "local"], { OAUTHX_ON_ROTATE: hook });
+    expect(third.code, third.stderr).toBe(0);
+    expect(job.rotated()).toHaveLength(1);
+    expect(server.counters.refreshRequests - refreshes).toBe(1);
+    // What the hook saved is the live refresh token: the next job starts from it.
+    const nextJob = await job.oauthx(["token", "local"], {
+      OAUTHX_LOCAL_REFRESH_TOKEN: saved[0] as string,
+      OAUTHX_CI_CACHE: "off",
+    });
+    expect(nextJob.code, nextJob.stderr).toBe(0);
+  });
+
+  it("SIGTERM to the step while the hook runs: the hook finishes, the rotation is saved, then oauthx ends", async () => {
+    const job = await seededJob(server, root, "hook-signal");
+    const started = join(root, "hook-signal", "hook-started");
+    const hook = `touch "${started}"; sleep 1; cat >> "${job.hookLog}"`;
+    // A CI runner cancelling a step signals its whole process group.
+    const child = spawn(BIN.oauthx, ["token", "local"], {
+      env: job.env({ OAUTHX_ON_ROTATE: hook }),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    const ended = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on("close", (code, signal) => resolve(signal ?? code)),
+    );
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(started) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(started)).toBe(true);
+    process.kill(-(child.pid as number), "SIGTERM");
+    expect(await ended).toBe("SIGTERM");
+    expect(stdout).toBe("");
+    const [saved] = job.rotated();
+    expect(saved).toBeDefined();
+    // The record that it was saved survived too: the next call does not offer it again.
+    rmSync(started);
+    const next = await job.oauthx(["token", "local"], { OAUTHX_ON_ROTATE: hook });
+    expect(next.code, next.stderr).toBe(0);
+    expect(existsSync(started)).toBe(false);
+    expect(job.rotated()).toEqual([saved]);
   });
 
   it("status in CI mode lists the seeded provider, cached or not, with its expiry", async () => {

@@ -84,6 +84,16 @@ describe("CI mode: OAUTHX_<ID>_REFRESH_TOKEN", () => {
     expect(readdirSync(ciHome)).toEqual(["providers.yaml"]);
   });
 
+  it("export under GitHub Actions masks the refresh token it prints (issue 24 item 8)", async () => {
+    const exported = await workstation.oauthx(["export", "local", "--refresh-token"], {
+      env: { GITHUB_ACTIONS: "true" },
+    });
+    expect(exported.code, exported.stderr).toBe(0);
+    const token = exported.stdout.trim();
+    expect(exported.stdout).toBe(`${token}\n`);
+    expect(exported.stderr).toContain(`::add-mask::${token}\n`);
+  });
+
   it("a spent seed gives REFRESH_REJECTED with the remedy, and still writes nothing", async () => {
     const spent = await ci(["token", "local"], { OAUTHX_LOCAL_REFRESH_TOKEN: "not-a-valid-refresh-token" });
     expect(spent.code).toBe(6);

@@ -94,6 +94,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
       );
       expect(await complete(["oauthx", "completion", ""])).toEqual(["bash", "zsh", "fish"]);
       expect(await complete(["oauthx", "help", "to"])).toEqual(["token"]);
+      expect(await complete(["oauthx", "help", "st"])).toEqual(["status", "store"]);
     });
 
     it("completes the git and kubectl integrations: commands, providers, git's actions", async () => {

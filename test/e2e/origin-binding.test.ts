@@ -84,14 +84,29 @@ describe("a login's tokens go only to the origins that issued it", () => {
     expect(result.code, result.stderr).toBe(0);
   };
 
-  it("an OAUTHX_<ID>_<VAR> in the environment does not redirect a stored login (the remembered value wins)", async () => {
+  it("an OAUTHX_<ID>_<VAR> naming another issuer than the login's: its token is not handed out (ORIGIN_MISMATCH, both named)", async () => {
     await login(["oidc", "--set", `issuer=${server.issuer}`, "--client-id", NATIVE_CLIENT_ID]);
     const refreshes = server.counters.refreshRequests;
-    // A .env file loaded by a task runner sets the variable: the refresh still goes to the issuer
-    // the login was made with.
-    const refreshed = await cli.oauthx(["refresh", "oidc"], { env: { OAUTHX_OIDC_ISSUER: elsewhere.url } });
-    expect(refreshed.code, refreshed.stderr).toBe(0);
-    expect(server.counters.refreshRequests - refreshes).toBe(1);
+    // A kubeconfig for another cluster sets its issuer in the exec entry's env (security review,
+    // issue 24 item 2): the token of the login made for this issuer would be replayable here.
+    for (const args of [
+      ["token", "oidc"],
+      ["kube-credential", "oidc"],
+      ["refresh", "oidc"],
+    ]) {
+      const refused = await cli.oauthx(args, { env: { OAUTHX_OIDC_ISSUER: elsewhere.url } });
+      expect(refused.code, refused.stderr).toBe(3);
+      expect(refused.stdout).toBe("");
+      expect(refused.stderr).toContain(
+        `OAUTHX_OIDC_ISSUER is ${elsewhere.url}, but the oidc login was made for issuer ${server.issuer}; refusing to hand out its token [ORIGIN_MISMATCH]`,
+      );
+      expect(refused.stderr).toContain("oauthx login oidc --profile NAME --set issuer=VALUE");
+    }
+    expect(server.counters.refreshRequests).toBe(refreshes);
+    // The login's own issuer (a trailing slash is no difference) is no contradiction.
+    const same = await cli.oauthx(["token", "oidc"], { env: { OAUTHX_OIDC_ISSUER: `${server.issuer}/` } });
+    expect(same.code, same.stderr).toBe(0);
+    // Logout revokes at the login's issuer, whatever the environment says.
     const logout = await cli.oauthx(["logout", "oidc"], { env: { OAUTHX_OIDC_ISSUER: elsewhere.url } });
     expect(logout.code, logout.stderr).toBe(0);
     expect(logout.stderr).toContain("revoked at OpenID Connect (any issuer) and deleted");
@@ -158,5 +173,38 @@ describe("a login's tokens go only to the origins that issued it", () => {
     expect((await cli.oauthx(["refresh", "local"])).code).toBe(0);
 
     expect(elsewhere.requests).toEqual([]);
+  });
+
+  it("CI: a seed goes where the step's configuration says, unless OAUTHX_<ID>_TOKEN_ORIGIN pins it", async () => {
+    await login(["oidc", "--set", `issuer=${server.issuer}`, "--client-id", NATIVE_CLIENT_ID]);
+    const exported = await cli.oauthx(["export", "oidc", "--refresh-token"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const seed = exported.stdout.trim();
+    const origin = new URL(server.issuer).origin;
+    const ci = (env: Record<string, string>) =>
+      cli.oauthx(["token", "oidc"], {
+        env: {
+          OAUTHX_OIDC_REFRESH_TOKEN: seed,
+          OAUTHX_OIDC_CLIENT_ID: NATIVE_CLIENT_ID,
+          OAUTHX_CI_CACHE: "off",
+          ...env,
+        },
+      });
+    // A seed records no origin (security review, issue 24 item 7): a step that points the issuer
+    // elsewhere would send it there. Pinned, it goes nowhere else.
+    const pinned = await ci({ OAUTHX_OIDC_ISSUER: elsewhere.url, OAUTHX_OIDC_TOKEN_ORIGIN: origin });
+    expect(pinned.code, pinned.stderr).toBe(3);
+    expect(pinned.stderr).toContain(
+      `refusing to send the refresh token of OAUTHX_OIDC_REFRESH_TOKEN to ${elsewhere.url}: OAUTHX_OIDC_TOKEN_ORIGIN pins it to ${origin} [ORIGIN_MISMATCH]`,
+    );
+    expect(elsewhere.requests.filter((request) => request.method !== "GET")).toEqual([]);
+    expect(JSON.stringify(elsewhere.requests)).not.toContain(seed);
+    // The pinned origin itself works; a pin that is no origin is refused before anything is sent.
+    const right = await ci({ OAUTHX_OIDC_ISSUER: server.issuer, OAUTHX_OIDC_TOKEN_ORIGIN: `${origin}/` });
+    expect(right.code, right.stderr).toBe(0);
+    const bad = await ci({ OAUTHX_OIDC_ISSUER: server.issuer, OAUTHX_OIDC_TOKEN_ORIGIN: `${origin}/token` });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain("OAUTHX_OIDC_TOKEN_ORIGIN is not an origin [CONFIG_INVALID]");
+    elsewhere.requests.length = 0;
   });
 });

@@ -12,12 +12,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ciCacheEnabled } from "../../src/core/ci-mode.ts";
 import { readSeed } from "../../src/core/ci-seed.ts";
 import { isOauthxError } from "../../src/errors.ts";
-import { ciCacheDirectory } from "../../src/platform/paths.ts";
+import { ciCacheParent } from "../../src/platform/paths.ts";
 import { openCiCache } from "../../src/store/ci-cache.ts";
 import { getEntry, type TokenEntry, withEntry } from "../../src/store/document.ts";
 import { deriveSealingKeys, seal, unseal } from "../../src/store/sealed-file.ts";
@@ -66,11 +66,11 @@ describe("the CI cache store", () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  const cache = (seed = SEED, directory = join(root, "cache")) =>
+  const cache = (seed = SEED, parent = join(root, "cache"), profile = "default") =>
     openCiCache({
-      directory,
+      parent,
       provider: "github",
-      profile: "default",
+      profile,
       seed,
       seedName: "OAUTHX_GITHUB_REFRESH_TOKEN",
       lockTimeoutMs: 2_000,
@@ -105,7 +105,7 @@ describe("the CI cache store", () => {
   it("an update that changes nothing writes nothing", async () => {
     const store = cache();
     await store.update((document) => document);
-    expect(readdirSync(join(root, "cache")).filter((name) => name.endsWith(".cache"))).toEqual([]);
+    expect(readdirSync(dirname(await store.file())).filter((name) => name.endsWith(".cache"))).toEqual([]);
   });
 
   it.each([
@@ -127,7 +127,11 @@ describe("the CI cache store", () => {
       const read = await store.read().catch((error: unknown) => error);
       expect(isOauthxError(read, "STORE_CORRUPT")).toBe(true);
       expect((read as Error).message).toContain(file);
-      expect((read as { remedy: string }).remedy).toContain("OAUTHX_GITHUB_REFRESH_TOKEN");
+      // Deleting the file would send the seed again, which the cache's refresh spent: re-seed first.
+      const { remedy } = read as { remedy: string };
+      expect(remedy).toMatch(/^re-seed the CI secret \(`oauthx seed github` on a workstation\)/);
+      expect(remedy).toContain(`delete ${file} only if OAUTHX_GITHUB_REFRESH_TOKEN was never rotated`);
+      expect(remedy).not.toContain("to start again from");
       const update = await store.update((document) => document).catch((error: unknown) => error);
       expect(isOauthxError(update, "STORE_CORRUPT")).toBe(true);
       expect(readFileSync(file).equals(before)).toBe(true);
@@ -141,18 +145,92 @@ describe("the CI cache store", () => {
     chmodSync(file, 0o644);
     expect(await store.read().catch((error: unknown) => error)).toMatchObject({ code: "STORE_PERMISSIONS" });
     chmodSync(file, 0o600);
-    chmodSync(join(root, "cache"), 0o777);
+    chmodSync(dirname(file), 0o777);
     const loose = await store.update((document) => document).catch((error: unknown) => error);
     expect(loose).toMatchObject({ code: "STORE_PERMISSIONS" });
-    expect((loose as { remedy: string }).remedy).toBe(`chmod 700 ${join(root, "cache")}`);
-    // A symlink planted where the cache directory goes is not followed.
+    expect((loose as { remedy: string }).remedy).toBe(`chmod 700 ${dirname(file)}`);
+    // A symlink where the cache directory goes (only a holder of the seed knows its name) is not followed.
     mkdirSync(join(root, "elsewhere"), { mode: 0o700 });
-    symlinkSync(join(root, "elsewhere"), join(root, "planted"));
-    const planted = await cache(SEED, join(root, "planted"))
+    mkdirSync(join(root, "parent"), { mode: 0o700 });
+    const plantedStore = cache(SEED, join(root, "parent"));
+    symlinkSync(join(root, "elsewhere"), dirname(await plantedStore.file()));
+    const planted = await plantedStore
       .update((document) => withEntry(document, "github", "default", refreshed("rt-3")))
       .catch((error: unknown) => error);
     expect(planted).toMatchObject({ code: "STORE_PERMISSIONS" });
     expect(readdirSync(join(root, "elsewhere"))).toEqual([]);
+  });
+});
+
+describe("the CI cache is one per seed (security review, issue 24)", () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "oauthx-ci-cache-seed-"));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const open = (profile: string, seed = SEED, parent = join(root, "parent")) =>
+    openCiCache({
+      parent,
+      provider: "github",
+      profile,
+      seed,
+      seedName: "OAUTHX_GITHUB_REFRESH_TOKEN",
+      lockTimeoutMs: 2_000,
+    });
+  const rotated: TokenEntry = {
+    access_token: "at-2",
+    token_type: "Bearer",
+    refresh_token: "rt-2",
+    expires_at: 2_000_000_000,
+    scopes: [],
+    obtained_at: 1_999_999_700,
+  };
+
+  it("every profile of one seed reads the one chain of refresh tokens: a seed is one login", async () => {
+    const plain = open("default");
+    await plain.update((document) => withEntry(document, "github", "default", rotated));
+    const work = open("work");
+    expect(await work.file()).toBe(await plain.file());
+    expect(getEntry(await work.read(), "github", "work")).toMatchObject({ refresh_token: "rt-2" });
+    // Written back under the other profile, the default profile still sees it: one entry, not two.
+    await work.update((document) =>
+      withEntry(document, "github", "work", { ...rotated, access_token: "at-3", refresh_token: "rt-3" }),
+    );
+    expect(getEntry(await plain.read(), "github", "default")).toMatchObject({ refresh_token: "rt-3" });
+  });
+
+  it("its directory is named from the seed: one planted at any other name blocks nothing", async () => {
+    const parent = join(root, "parent");
+    mkdirSync(parent, { mode: 0o755 });
+    // What another user could plant before: the old, predictable name, and a symlink.
+    mkdirSync(join(parent, `oauthx-ci-cache-${process.getuid?.() ?? 0}`), { mode: 0o777 });
+    symlinkSync(join(root), join(parent, "oauthx-ci-cache"));
+    const store = open("default", SEED, parent);
+    await store.update((document) => withEntry(document, "github", "default", rotated));
+    const directory = dirname(await store.file());
+    expect(dirname(directory)).toBe(parent);
+    expect(directory).toMatch(/oauthx-ci-[0-9a-f]{32}$/);
+    expect(directory).not.toBe(dirname(await open("default", "rt-another-seed", parent).file()));
+  });
+
+  it("refuses a parent others can write that is not sticky, before reading or writing anything", async () => {
+    const parent = join(root, "shared");
+    mkdirSync(parent);
+    chmodSync(parent, 0o777);
+    const refused = await open("default", SEED, parent)
+      .update((document) => withEntry(document, "github", "default", rotated))
+      .catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: "STORE_PERMISSIONS" });
+    expect((refused as Error).message).toBe(
+      `${parent} is writable by other users and not sticky (mode 0777); refusing to keep the CI cache there`,
+    );
+    expect(readdirSync(parent)).toEqual([]);
+    // /tmp's mode: others may create, but not move or delete what is ours.
+    chmodSync(parent, 0o1777);
+    const store = open("default", SEED, parent);
+    await store.update((document) => withEntry(document, "github", "default", rotated));
+    expect(getEntry(await store.read(), "github", "default")?.refresh_token).toBe("rt-2");
   });
 });
 
@@ -199,20 +277,15 @@ describe("the seed", () => {
 });
 
 describe("where the CI cache lives", () => {
-  const at = (env: Record<string, string>, uid: number | undefined = 1001) =>
-    ciCacheDirectory({ env, tmpdir: "/tmp", uid });
-  const onWindows = (env: Record<string, string>) =>
-    ciCacheDirectory({ env, tmpdir: "/tmp", uid: undefined });
+  const at = (env: Record<string, string>) => ciCacheParent({ env, tmpdir: "/tmp" });
 
-  it("OAUTHX_CI_CACHE_DIR, else GitHub Actions' RUNNER_TEMP, else the temp dir; a directory per user", () => {
-    expect(at({})).toBe("/tmp/oauthx-ci-cache-1001");
-    expect(at({ RUNNER_TEMP: "/home/runner/work/_temp" })).toBe("/tmp/oauthx-ci-cache-1001");
+  it("OAUTHX_CI_CACHE_DIR, else GitHub Actions' RUNNER_TEMP, else the temp dir (the name inside comes from the seed)", () => {
+    expect(at({})).toBe("/tmp");
+    expect(at({ RUNNER_TEMP: "/home/runner/work/_temp" })).toBe("/tmp");
     expect(at({ GITHUB_ACTIONS: "true", RUNNER_TEMP: "/home/runner/work/_temp" })).toBe(
-      "/home/runner/work/_temp/oauthx-ci-cache-1001",
+      "/home/runner/work/_temp",
     );
-    expect(at({ GITHUB_ACTIONS: "true", RUNNER_TEMP: "/r", OAUTHX_CI_CACHE_DIR: "/mine" })).toBe(
-      "/mine/oauthx-ci-cache-1001",
-    );
-    expect(onWindows({ OAUTHX_CI_CACHE_DIR: "" })).toBe("/tmp/oauthx-ci-cache");
+    expect(at({ GITHUB_ACTIONS: "true", RUNNER_TEMP: "/r", OAUTHX_CI_CACHE_DIR: "/mine" })).toBe("/mine");
+    expect(at({ OAUTHX_CI_CACHE_DIR: "" })).toBe("/tmp");
   });
 });

@@ -2,7 +2,7 @@
 // tests drive, and the Debian package that brings each.
 
 import { describe, expect, it } from "vitest";
-import { missingRequirements, REQUIREMENTS } from "../../scripts/test-setup.ts";
+import { installCommand, missingRequirements, REQUIREMENTS } from "../../scripts/test-setup.ts";
 
 describe("test setup", () => {
   it("lists what is missing, with its Debian package", () => {
@@ -26,5 +26,14 @@ describe("test setup", () => {
     }
     const known = new Set(REQUIREMENTS.flatMap((requirement) => requirement.files));
     expect([...required].filter((file) => !known.has(file))).toEqual([]);
+  });
+});
+
+describe("test setup's install command", () => {
+  it("runs both halves with sudo when it is printed for someone else to run", () => {
+    expect(installCommand(["age", "git"], { sudo: true })).toBe(
+      "sudo apt-get update && sudo apt-get install -y --no-install-recommends age git",
+    );
+    expect(installCommand(["age"])).toBe("apt-get update && apt-get install -y --no-install-recommends age");
   });
 });

@@ -6,6 +6,7 @@ import { builtinProviders } from "../../providers/generated/index.ts";
 import { USER_PROVIDERS_FILE } from "../../providers/registry.ts";
 import type { Command, Positional } from "../command.ts";
 import { commands } from "../commands.ts";
+import { HELP_TOPICS } from "../help-topics.ts";
 
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -82,9 +83,9 @@ export async function completionSpec(): Promise<CompletionSpec> {
   );
   specs.push({
     name: "help",
-    summary: "Show help for a command",
+    summary: "Show help for a command or a topic",
     flags: [],
-    slots: [{ kind: "words", words: commands.map((entry) => entry.name) }],
+    slots: [{ kind: "words", words: [...commands.map((entry) => entry.name), ...Object.keys(HELP_TOPICS)] }],
     repeats: false,
     passthrough: false,
   });

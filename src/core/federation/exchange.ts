@@ -30,7 +30,7 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
         "CONFIG_INVALID",
         `${federation.source.label} is set, but ${entry.id} has no federation block`,
         {
-          remedy: `add federation (grant, audience) to ${entry.id} in the providers file, or unset ${federation.source.label}; docs/ci.md`,
+          remedy: `add federation (grant, audience) to ${entry.id} in the providers file, or unset ${federation.source.label} (\`oauthx help ci\`)`,
         },
       );
     }

@@ -60,7 +60,7 @@ export function missingIdTokenPermission(provider: string): OauthxError {
     "CONFIG_MISSING",
     `${provider} is federated, but this GitHub Actions job cannot request an ID token`,
     {
-      remedy: `add \`permissions: id-token: write\` to the job (or set ${oauthxVar(provider, "ID_TOKEN")}); docs/ci.md`,
+      remedy: `add \`permissions: id-token: write\` to the job, or set ${oauthxVar(provider, "ID_TOKEN")} (\`oauthx help ci\`)`,
     },
   );
 }
