@@ -94,6 +94,12 @@ const federationSchema = v.pipe(
     exchange_audience: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
     /** token-exchange: RFC 8693 §2.1 `resource`, an absolute URI of the target service. */
     exchange_resource: v.optional(uri),
+    /**
+     * A Google IAM Credentials `generateAccessToken` URL (`{service_account}` in it): the exchanged
+     * token is traded there for the service account's. Used only when every placeholder in it has
+     * a value; otherwise the exchanged token itself is returned.
+     */
+    impersonation_url: v.optional(endpointUrl),
   }),
   v.check(
     (value) =>

@@ -6,7 +6,7 @@
 // with RFC 8693 token exchange, OAUTHX_<ID>_ID_TOKEN with the RFC 7523 jwt-bearer grant,
 // OAUTHX_<ID>_ID_TOKEN_FILE with an RFC 7523 client assertion.
 
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +23,7 @@ import {
   job,
 } from "../support/federated-job.ts";
 import { type FederationServer, startFederationServer } from "../support/federation-token-server.ts";
+import { startIamCredentialsQuirk } from "../support/quirk-google-iam-credentials.ts";
 import { BIN, type Ran, run } from "../support/run-node.ts";
 
 describe("federated CI job: 5-minute access tokens", () => {
@@ -156,6 +157,50 @@ describe("federated CI job: 5-minute access tokens", () => {
     },
     60_000,
   );
+
+  it("with a service account set, the federated token is traded for the service account's; unset, it is returned", async () => {
+    const quirk = await startIamCredentialsQuirk({
+      checkUrl: `${server.url}/check`,
+      serviceAccount: "deployer@acme.iam.gserviceaccount.com",
+    });
+    const entry =
+      `  fed-sa:\n    name: fed-sa\n    token_endpoint: ${server.tokenEndpoint}\n    scopes: [deploy]\n` +
+      "    template_vars:\n      service_account: {description: the service account}\n" +
+      `    federation:\n      grant: token-exchange\n      audience: ${AUDIENCE}\n` +
+      `      exchange_audience: "${EXCHANGE_AUDIENCE}"\n` +
+      `      impersonation_url: ${quirk.url}/v1/projects/-/serviceAccounts/{service_account}:generateAccessToken\n`;
+    const withEntry = (name: string) => {
+      const ci = job(root, name, server, gitHubEnv(issuer));
+      appendFileSync(join(ci.home, "providers.yaml"), entry);
+      return ci;
+    };
+    try {
+      const impersonated = await withEntry("impersonation").oauthx(["token", "fed-sa"], {
+        env: { OAUTHX_FED_SA_SERVICE_ACCOUNT: "deployer@acme.iam.gserviceaccount.com" },
+      });
+      expect(impersonated.code, impersonated.stderr).toBe(0);
+      expect(quirk.issued).toEqual([impersonated.stdout.trim()]);
+      const check = await fetch(`${quirk.url}/check`, {
+        headers: { authorization: `Bearer ${quirk.issued[0]}` },
+      });
+      expect(check.status).toBe(200);
+      expect(impersonated.stderr).toContain(`::add-mask::${quirk.issued[0]}`);
+
+      const refused = await withEntry("impersonation-refused").oauthx(["token", "fed-sa"], {
+        env: { OAUTHX_FED_SA_SERVICE_ACCOUNT: "other@acme.iam.gserviceaccount.com" },
+      });
+      expect(refused.code).toBe(6);
+      expect(refused.stderr).toContain("[FEDERATION_REFUSED]");
+      expect(refused.stderr).toContain("HTTP 403, PERMISSION_DENIED");
+
+      const federatedOnly = await withEntry("no-impersonation").oauthx(["token", "fed-sa"]);
+      expect(federatedOnly.code, federatedOnly.stderr).toBe(0);
+      expect(await accepted(server, federatedOnly.stdout.trim())).toBe(200);
+      expect(quirk.issued).toHaveLength(1);
+    } finally {
+      await quirk.close();
+    }
+  });
 
   it("kube-credential and git-credential answer with the federated token", async () => {
     const ci = job(root, "credential-helpers", server, gitHubEnv(issuer));

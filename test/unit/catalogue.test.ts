@@ -37,9 +37,12 @@ function endpoints(provider: BuiltinProvider): [string, string][] {
 function federationValues(provider: BuiltinProvider): string[] {
   const { federation } = provider;
   if (federation === undefined) return [];
-  return [federation.audience, federation.exchange_audience, federation.exchange_resource].filter(
-    (value): value is string => value !== undefined,
-  );
+  return [
+    federation.audience,
+    federation.exchange_audience,
+    federation.exchange_resource,
+    federation.impersonation_url,
+  ].filter((value): value is string => value !== undefined);
 }
 
 /** A federated CI provider with no way to log in: no authorization endpoint, no issuer. */
@@ -293,7 +296,11 @@ describe("provider quirks are fields", () => {
       exchange_audience: `//iam.googleapis.com/${pool}`,
       subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
       requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      impersonation_url:
+        "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/{service_account}:generateAccessToken",
     });
+    // Impersonation is optional: the setting has no default.
+    expect(providers["google-cloud"]?.template_vars.service_account?.default).toBeUndefined();
     for (const id of ["entra", "google-cloud"]) {
       expect(federationOnly(providers[id] as BuiltinProvider), id).toBe(true);
       expect(providers[id]?.client_id, id).toBeUndefined();

@@ -11,6 +11,7 @@ import { isOauthxError, OauthxError } from "../../errors.ts";
 import type { FederatedGrant } from "../../oauth/federated-grant.ts";
 import { oauthxVar } from "../../providers/env-names.ts";
 import type { ProviderEntry } from "../../providers/registry.ts";
+import { templateNames } from "../../providers/schema.ts";
 import type { TokenEntry } from "../../store/document.ts";
 import type { Context } from "../context.ts";
 import { resolveEndpoints } from "../endpoints.ts";
@@ -37,7 +38,7 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
     let client = clientFor(ctx, entry, stored, { ci: true });
     if (!client.server.token_endpoint)
       client = await resolveEndpoints(client, undefined, { timeoutMs: REFRESH_TIMEOUT_MS });
-    const vars = { ...client.vars, client_id: client.client.client_id };
+    const vars: Record<string, string> = { ...client.vars, client_id: client.client.client_id };
     const fill = (value: string | undefined) =>
       value === undefined ? undefined : fillTemplate(value, vars, entry.id);
     const audience = fill(settings.audience) as string;
@@ -84,6 +85,24 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
       throw error;
     }
     maskForGitHubActions(ctx, tokens.access_token);
+    // Impersonation (impersonate.ts) only when the entry names it and every value it needs is set.
+    const impersonation = settings.impersonation_url;
+    if (
+      impersonation !== undefined &&
+      templateNames(impersonation).every((name) => vars[name] !== undefined)
+    ) {
+      const { impersonate } = await import("./impersonate.ts");
+      tokens = await impersonate(
+        fill(impersonation) as string,
+        tokens.access_token,
+        entry.definition.scopes,
+        {
+          timeoutMs: REFRESH_TIMEOUT_MS,
+          now: ctx.now(),
+        },
+      );
+      maskForGitHubActions(ctx, tokens.access_token);
+    }
     const extra = stringValues(tokens.extra);
     return {
       access_token: tokens.access_token,

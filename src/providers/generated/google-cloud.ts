@@ -5,7 +5,7 @@ import type { BuiltinProvider } from "../schema.ts";
 export const googleCloud = {
   name: "Google Cloud (workload identity federation, CI)",
   docs_url: "https://cloud.google.com/iam/docs/workload-identity-federation-with-deployment-pipelines",
-  setup: "For CI jobs only: no login, no secret. Create a workload identity pool and an OIDC provider for your CI's issuer (GitHub: https://token.actions.githubusercontent.com) with an attribute condition, and grant the pool's principal (principal://... or principalSet://...) roles on the resources directly: oauthx returns the federated token and does not impersonate a service account. In the job set OAUTHX_GOOGLE_CLOUD_PROJECT_NUMBER, _POOL and _POOL_PROVIDER.",
+  setup: "For CI jobs only: no login, no secret. Create a workload identity pool and an OIDC provider for your CI's issuer (GitHub: https://token.actions.githubusercontent.com) with an attribute condition. Either grant the pool's principal (principal://... or principalSet://...) roles on the resources directly, and oauthx returns the federated token; or grant it roles/iam.workloadIdentityUser on a service account and set OAUTHX_GOOGLE_CLOUD_SERVICE_ACCOUNT to its e-mail, and oauthx returns the service account's token. In the job set OAUTHX_GOOGLE_CLOUD_PROJECT_NUMBER, _POOL and _POOL_PROVIDER.",
   token_endpoint: "https://sts.googleapis.com/v1/token",
   api_base: "https://www.googleapis.com",
   template_vars: {
@@ -17,6 +17,9 @@ export const googleCloud = {
     },
     pool_provider: {
       description: "Provider id within the pool",
+    },
+    service_account: {
+      description: "E-mail of a service account to impersonate; unset: the federated token itself",
     },
   },
   client_auth: "none",
@@ -64,5 +67,6 @@ export const googleCloud = {
     subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
     requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
     exchange_audience: "//iam.googleapis.com/projects/{project_number}/locations/global/workloadIdentityPools/{pool}/providers/{pool_provider}",
+    impersonation_url: "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/{service_account}:generateAccessToken",
   },
 } as const satisfies BuiltinProvider;
