@@ -15,7 +15,9 @@
 // build.
 //   - binary size minus the Bun runtime's own (the hello world's size);
 //   - 32 concurrent `oauthx token` on an expired token against oidc-provider with rotation;
-//   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache.
+//   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache;
+//   - a federated CI job's later `oauthx token` (the job's identity token exchanged once, then the
+//     job's cache) beside the warm `token` (bench/federated.ts).
 //
 // Timings come from hyperfine (-N, no shell). Runs are split into passes that alternate between
 // the commands, and each command's times are pooled over the passes before taking the median, so a
@@ -508,6 +510,17 @@ async function main(): Promise<void> {
     process.stderr.write("bench: refresh race against oidc-provider\n");
     const race = await refreshRace(setup);
 
+    process.stderr.write("bench: a federated CI job's cached call\n");
+    const { federatedCachedCall } = await import("./federated.ts");
+    const federated = await federatedCachedCall({
+      ...setup,
+      medians: (commands, env) =>
+        Object.fromEntries(
+          hyperfine(tools.hyperfine, commands, env, setup.dir).map((t) => [t.name, ms(median(t.times))]),
+        ),
+      run: (args, env) => runBinary(setup.oauthx, args, env),
+    });
+
     const version = med("oauthx --version");
     const checks = {
       versionVsFloor: version / floor,
@@ -593,6 +606,7 @@ async function main(): Promise<void> {
       `| ${RACE_PROCESSES} concurrent \`token\` on an expired token, oidc-provider with rotation: refresh requests per round | ${raceRefreshes.join(", ")} (${race.rounds.reduce((n, r) => n + r.failures, 0)} failures, ${race.rounds.reduce((n, r) => n + r.grantsRevoked, 0)} grants revoked) | 1, no failure, no revocation | ${verdict(raceOk)} |`,
       `| ${RACE_PROCESSES} concurrent: wall time, median of ${RACE_ROUNDS} rounds | ${fmt(median(race.rounds.map((r) => r.wallMs)), 0)} ms (one process alone: ${fmt(median(race.singleRefreshMs), 0)} ms) | | |`,
       `| CI job, a later \`oauthx token\` (seeded, from the CI cache) ÷ floor, own run | ${fmt(race.ciCached.tokenMs)} ms ÷ ${fmt(race.ciCached.floorMs)} ms = ${fmt(race.ciCached.tokenMs / race.ciCached.floorMs, 2)} | | |`,
+      `| federated CI job, a later \`oauthx token\` (identity token exchanged once, then the CI cache) beside the warm \`token\`, own run | ${fmt(federated.tokenMs)} ms vs ${fmt(federated.warmTokenMs)} ms (floor ${fmt(federated.floorMs)} ms; ${federated.exchanges} exchange${federated.exchanges === 1 ? "" : "s"} in the job) | 1 exchange | ${verdict(federated.exchanges === 1)} |`,
       "",
       `CPU time per run (median of pass means, user + system): token ${fmt(cpu("oauthx token github"))} ms, gh ${fmt(cpu("gh auth token"))} ms, floor ${fmt(cpu("bun hello world (floor)"))} ms.`,
       "",

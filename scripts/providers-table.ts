@@ -25,7 +25,13 @@ function secret(provider: BuiltinProvider): string {
   return "no";
 }
 
+/** A federated CI provider without a login (docs/ci.md "No stored secret"). */
+function federationOnly(provider: BuiltinProvider): boolean {
+  return provider.federation !== undefined && !provider.authorization_endpoint && !provider.issuer;
+}
+
 function redirect(provider: BuiltinProvider): string {
+  if (federationOnly(provider)) return `none: CI only, ${provider.federation?.grant} (docs/ci.md)`;
   const { host, path, ports } = provider.redirect;
   if (ports && ports.length > 0) return ports.map((port) => code(`http://${host}:${port}${path}`)).join(", ");
   return `${code(`http://${host}${path}`)}, any port`;
@@ -58,9 +64,9 @@ export function providersTable(
         code(id),
         provider.name,
         secret(provider),
-        provider.pkce,
+        federationOnly(provider) ? "-" : provider.pkce,
         redirect(provider),
-        refresh(provider),
+        federationOnly(provider) ? "none" : refresh(provider),
         tokenEnvNames(id, provider.env).map(code).join(", "),
         settings(provider),
       ]

@@ -9,7 +9,7 @@ import { clientFor } from "../core/provider-client.ts";
 import { DEFAULT_PROFILE } from "../core/session.ts";
 import { isOauthxError } from "../errors.ts";
 import { isSecureEndpoint } from "../oauth/endpoint-url.ts";
-import { oauthxVar } from "../providers/env-names.ts";
+import { federationSignal, oauthxVar } from "../providers/env-names.ts";
 import type { ProviderEntry, Registry } from "../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../store/document.ts";
 
@@ -61,10 +61,13 @@ export async function findGitLogin(
   const wanted = query.profile ?? DEFAULT_PROFILE;
   const candidates: Candidate[] = [];
   for (const entry of entries) {
-    const seeded = ctx.env[oauthxVar(entry.id, "REFRESH_TOKEN")] !== undefined;
+    // CI mode: a seeded refresh token, or a federated provider with an identity token source.
+    const seeded =
+      ctx.env[oauthxVar(entry.id, "REFRESH_TOKEN")] !== undefined ||
+      (entry.definition.federation !== undefined && federationSignal(ctx.env, entry.id));
     // The profiles to consider: every stored login of the provider (or the one asked for), and
-    // the profile asked for even without one, to say which login to make. In CI mode (a seeded
-    // refresh token) no store is read: the seed is the login.
+    // the profile asked for even without one, to say which login to make. In CI mode no store is
+    // read: the seed (or the job's identity) is the login.
     const profiles = new Map<string, TokenEntry | undefined>();
     if (!seeded) {
       document ??= await readDocument();

@@ -76,7 +76,13 @@ no browser, nothing written under OAUTHX_HOME.
   CI secret (e.g. OAUTHX_ON_ROTATE='gh secret set OAUTHX_GITLAB_REFRESH_TOKEN').
 - Jobs on different machines that share one rotating seed race each other: give each its own.
 - REFRESH_REJECTED in CI: the seed was spent or revoked; re-seed the
-  secret with \`oauthx seed <provider>\`.`,
+  secret with \`oauthx seed <provider>\`.
+
+No stored secret: a provider whose entry has a federation block (built in: entra, google-cloud)
+exchanges the job's own OIDC identity token instead: OAUTHX_<ID>_ID_TOKEN, OAUTHX_<ID>_ID_TOKEN_FILE,
+or under GitHub Actions a job with \`permissions: id-token: write\`. One exchange per access token;
+a seed, when set too, wins. FEDERATION_REFUSED shows the iss, sub and aud the provider's trust
+policy refused.`,
 
   security: `- Tokens live in $OAUTHX_HOME/tokens.age (default ~/.config/oauthx), an age file, 0600 in a
   0700 directory, opened with identity.txt beside it (or OAUTHX_AGE_IDENTITY,
@@ -102,6 +108,8 @@ OAUTHX_<ID>_CLIENT_SECRET    the OAuth app's client secret
 OAUTHX_<ID>_<SETTING>        a --set value (OAUTHX_MICROSOFT_TENANT); one that differs from the login's is refused
 OAUTHX_<ID>_REFRESH_TOKEN    CI mode: the seed (oauthx help ci)
 OAUTHX_<ID>_TOKEN_ORIGIN     CI: the only origin the seed may be sent to
+OAUTHX_<ID>_ID_TOKEN         federated CI: the job's OIDC identity token (oauthx help ci)
+OAUTHX_<ID>_ID_TOKEN_FILE    federated CI: a file holding it, read at every exchange
 OAUTHX_ON_ROTATE             CI: a command that stores each rotated refresh token, from its stdin
 OAUTHX_CI_CACHE              CI: off keeps tokens in memory only
 OAUTHX_CI_CACHE_DIR          CI: where the per-job cache lives

@@ -121,6 +121,17 @@ export async function authorize(
   const { loadRegistry } = await import("../providers/registry.ts");
   const { openStore } = await import("../store/store.ts");
   const entry = (await loadRegistry(ctx.home)).get(providerId);
+  const { federation, authorization_endpoint, issuer } = entry.definition;
+  if (federation && !authorization_endpoint && !issuer) {
+    // A federated CI provider has nothing to log in to: a CI job's identity token is its login.
+    throw new OauthxError(
+      "USAGE",
+      `${providerId} serves CI jobs only (federation, ${federation.grant}): there is no login`,
+      {
+        remedy: "in a CI job, give oauthx its identity token (`oauthx help ci`)",
+      },
+    );
+  }
   const store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
   const before = await store.read();
   const stored = before.profiles[providerId]?.[profile];

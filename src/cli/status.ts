@@ -1,6 +1,7 @@
 // `oauthx status [provider]`: every login with its account, scopes, expiry, whether a refresh token
 // is held, its state and where it comes from: the store, or in CI mode a seed in the environment
-// (OAUTHX_<ID>_REFRESH_TOKEN) and the job's cache. Reads only; never refreshes and never prints a
+// (OAUTHX_<ID>_REFRESH_TOKEN) and the job's cache, or in federated CI mode the job's identity token
+// and grant (docs/ci.md "No stored secret"). Reads only; never refreshes and never prints a
 // token.
 
 import { ciCacheEnabled, openSeededStore } from "../core/ci-mode.ts";
@@ -9,7 +10,7 @@ import type { Context } from "../core/context.ts";
 import { DEFAULT_PROFILE, openSession } from "../core/session.ts";
 import { DEFAULT_MIN_TTL_SECONDS, isFresh } from "../core/token-manager.ts";
 import { isOauthxError } from "../errors.ts";
-import { oauthxVar } from "../providers/env-names.ts";
+import { federationSignal, oauthxVar } from "../providers/env-names.ts";
 import type { Registry } from "../providers/registry.ts";
 import { getEntry, type TokenEntry } from "../store/document.ts";
 import { defineCommand } from "./command.ts";
@@ -18,9 +19,10 @@ import { relativeTime, table } from "./output.ts";
 /**
  * valid: `oauthx token` hands it out as is; expiring: the next `oauthx token` refreshes it first;
  * expired: a refresh token will get a new one; needs login: nothing left to refresh with; seeded:
- * a CI seed no call of this job has used yet.
+ * a CI seed no call of this job has used yet; federated: a federated provider no call of this job
+ * has exchanged an identity token for yet.
  */
-export type LoginState = "valid" | "expiring" | "expired" | "needs login" | "seeded";
+export type LoginState = "valid" | "expiring" | "expired" | "needs login" | "seeded" | "federated";
 
 export function loginState(entry: TokenEntry, nowMs: number): LoginState {
   if (isFresh(entry, DEFAULT_MIN_TTL_SECONDS, nowMs)) return "valid";
@@ -38,8 +40,10 @@ interface Row {
   state: LoginState;
   /** "store", or the variable a CI seed comes from. */
   source: string;
-  /** CI mode: whether this job's cache holds tokens from the seed. */
+  /** CI mode: whether this job's cache holds tokens from the seed (or the federation). */
   cached?: boolean;
+  /** Federated CI mode: the grant the identity token is exchanged with. */
+  grant?: string;
 }
 
 export const command = defineCommand({
@@ -54,8 +58,10 @@ export const command = defineCommand({
     const session = await openSession(ctx);
     const registry = await session.registry();
     if (only !== undefined) registry.get(only);
-    // status lists a seed under the default profile.
-    const seeded = shown(DEFAULT_PROFILE) ? await seededRows(ctx, registry, only) : [];
+    // status lists a seed, and a federated provider, under the default profile.
+    const seeded = shown(DEFAULT_PROFILE)
+      ? [...(await seededRows(ctx, registry, only)), ...(await federatedRows(ctx, registry, only))]
+      : [];
     const document = await session.store.read();
     const rows: Row[] = [...seeded];
     for (const provider of Object.keys(document.profiles).sort()) {
@@ -84,7 +90,9 @@ export const command = defineCommand({
       line.expires_in === null ? "no expiry" : relativeTime(line.expires_in),
       line.refresh_token ? "yes" : "no",
       line.scopes.join(" ") || "-",
-      line.cached === undefined ? line.source : `${line.source} (${line.cached ? "cached" : "not cached"})`,
+      line.cached === undefined
+        ? line.source
+        : `${line.source}${line.grant ? ` ${line.grant}` : ""} (${line.cached ? "cached" : "not cached"})`,
     ]);
     ctx.stdout.write(
       table([
@@ -129,6 +137,43 @@ async function seededRows(ctx: Context, registry: Registry, only: string | undef
     } catch (error) {
       if (!isOauthxError(error)) throw error;
       // One unusable seed must not hide the other logins: say what is wrong with it and go on.
+      ctx.stderr.write(`${provider}: ${error.message} [${error.code}]\n`);
+    }
+  }
+  return rows;
+}
+
+/** Federated CI mode: a row for every federated provider with an identity token source here. */
+async function federatedRows(ctx: Context, registry: Registry, only: string | undefined): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const provider of registry.ids()) {
+    const settings = registry.get(provider).definition.federation;
+    if ((only !== undefined && provider !== only) || settings === undefined) continue;
+    if (ctx.env[oauthxVar(provider, "REFRESH_TOKEN")] !== undefined || !federationSignal(ctx.env, provider))
+      continue;
+    try {
+      const { detectFederation } = await import("../core/federation/federated-mode.ts");
+      const { findIdentitySource } = await import("../core/federation/identity-source.ts");
+      // No source, no row: a job without `id-token: write` has no federated provider to report.
+      const source = findIdentitySource(ctx, provider);
+      if (source === undefined) continue;
+      const found = await detectFederation(ctx, provider, DEFAULT_PROFILE, async () => registry);
+      if (found === undefined) continue;
+      const cached = (await found.store.cached?.()) ?? false;
+      // The GitHub request API serves every federated provider (the built-in entra and
+      // google-cloud too): unnamed, one is listed once this job has used it.
+      if (source.kind === "github-actions" && !cached && only === undefined) continue;
+      const entry = getEntry(await found.store.read(), provider, DEFAULT_PROFILE) as TokenEntry;
+      const line = row(ctx, provider, DEFAULT_PROFILE, entry, "federation");
+      rows.push({
+        ...line,
+        refresh_token: false,
+        grant: settings.grant,
+        cached,
+        ...(cached ? {} : { state: "federated", expires_in: null }),
+      });
+    } catch (error) {
+      if (!isOauthxError(error)) throw error;
       ctx.stderr.write(`${provider}: ${error.message} [${error.code}]\n`);
     }
   }

@@ -15,7 +15,7 @@
 import { OauthxError } from "../errors.ts";
 import type { RevocationOptions } from "../oauth/revoke.ts";
 import type { AuthorizationServer, Client, TokenRequestOptions } from "../oauth/types.ts";
-import { envId, oauthxVar } from "../providers/env-names.ts";
+import { envId, federationSignal, oauthxVar } from "../providers/env-names.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import { type BuiltinProvider, templateNames } from "../providers/schema.ts";
 import type { ClientCredentials, TokenEntry } from "../store/document.ts";
@@ -100,8 +100,11 @@ export function clientFor(
 ): ProviderClient {
   return resolveProvider(entry, {
     env: ctx.env,
-    // CI mode, as the session decides it: a seeded refresh token for the provider.
-    ci: ctx.env[oauthxVar(entry.id, "REFRESH_TOKEN")] !== undefined,
+    // CI mode, as the session decides it: a seeded refresh token for the provider, or (federated)
+    // an identity token source for a provider with a federation block.
+    ci:
+      ctx.env[oauthxVar(entry.id, "REFRESH_TOKEN")] !== undefined ||
+      (entry.definition.federation !== undefined && federationSignal(ctx.env, entry.id)),
     ...(stored?.vars ? { storedVars: stored.vars } : {}),
     ...(stored?.client ? { storedClient: stored.client } : {}),
     ...extra,
@@ -153,7 +156,7 @@ function resolveVars(entry: ProviderEntry, input: ResolveInput): Record<string, 
   return vars;
 }
 
-function fillTemplate(value: string, vars: Record<string, string>, providerId: string): string {
+export function fillTemplate(value: string, vars: Record<string, string>, providerId: string): string {
   for (const name of templateNames(value)) {
     if (vars[name] === undefined) {
       throw new OauthxError("CONFIG_MISSING", `${providerId} needs a value for {${name}}`, {
@@ -173,6 +176,9 @@ function resolveClient(entry: ProviderEntry, input: ResolveInput): Client {
     input.env[oauthxVar(id, "CLIENT_ID")] ||
     input.storedClient?.client_id ||
     definition.client_id;
+  // In federated CI, token exchange and the jwt-bearer grant may need no client (Google's STS).
+  const clientless = input.ci && definition.federation && definition.federation.grant !== "client-assertion";
+  if (!clientId && clientless) return { client_id: "", client_auth: "none" };
   if (!clientId) {
     throw new OauthxError("CONFIG_MISSING", `no client id for ${id}`, {
       remedy: input.ci

@@ -4,11 +4,12 @@
 // refresher (refresher.ts, with the protocol code behind it) load only when something asks.
 
 import { withSignalsDeferred } from "../platform/defer-signals.ts";
-import { oauthxVar } from "../providers/env-names.ts";
+import { federationSignal, oauthxVar } from "../providers/env-names.ts";
 import type { Registry } from "../providers/registry.ts";
 import type { TokenEntry } from "../store/document.ts";
 import type { Seed } from "./ci-seed.ts";
 import type { Context } from "./context.ts";
+import type { Federation } from "./federation/federated-mode.ts";
 import { assertEnvAgrees } from "./remembered-vars.ts";
 import {
   type DocumentStore,
@@ -28,6 +29,8 @@ export interface Session {
   refresher(provider: string, profile: string): Refresher;
   /** Set in CI mode: the provider's refresh token came from OAUTHX_<ID>_REFRESH_TOKEN. */
   seed?: Seed;
+  /** Set in federated CI mode: the provider's tokens come from the job's identity token. */
+  federation?: Federation;
 }
 
 export interface SessionOptions {
@@ -42,11 +45,13 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
   const { provider } = options;
   const profile = options.profile ?? DEFAULT_PROFILE;
   const ciMode = provider !== undefined && ctx.env[oauthxVar(provider, "REFRESH_TOKEN")] !== undefined;
+  // A seed wins over a federation source (federation/federated-mode.ts says why).
+  const maybeFederated = provider !== undefined && !ciMode && federationSignal(ctx.env, provider);
   let registry: Promise<Registry> | undefined;
   const loadRegistry = () => {
     // CI mode writes nothing under OAUTHX_HOME, not even the providers parse memo.
     registry ??= import("../providers/registry.ts").then((module) =>
-      module.loadRegistry(ctx.home, { remember: !ciMode }),
+      module.loadRegistry(ctx.home, { remember: !ciMode && !maybeFederated }),
     );
     return registry;
   };
@@ -71,6 +76,16 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
       (await loadRegistry()).get(provider);
       throw error;
     }
+  }
+  let federation: Federation | undefined;
+  if (maybeFederated) {
+    const federated = await (await import("./federation/federated-mode.ts")).detectFederation(
+      ctx,
+      provider,
+      profile,
+      loadRegistry,
+    );
+    if (federated) ({ federation, store } = federated);
   }
   if (!store) {
     const { openStore } = await import("../store/store.ts");
@@ -99,6 +114,7 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
     manager,
     refresher: (id, login) => lazyRefresher(ctx, session, id, login),
     ...(seed ? { seed } : {}),
+    ...(federation ? { federation } : {}),
   };
   return session;
 }
@@ -107,6 +123,12 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
 function lazyRefresher(ctx: Context, session: Session, provider: string, profile: string): Refresher {
   let loaded: Promise<Refresher> | undefined;
   const load = () => {
+    const { federation } = session;
+    if (federation && federation.provider === provider && federation.profile === profile) {
+      loaded ??= Promise.all([import("./federation/exchange.ts"), session.registry()]).then(
+        ([module, registry]) => module.federationRefresher(ctx, federation, registry.get(provider)),
+      );
+    }
     loaded ??= Promise.all([import("./refresher.ts"), session.registry()]).then(([module, registry]) =>
       module.refresherFor(ctx, session, registry.get(provider), profile),
     );

@@ -7,7 +7,8 @@ import process from "node:process";
 type Env = Readonly<Record<string, string | undefined>>;
 
 const SECRET_NAMES = new Set(["OAUTHX_AGE_IDENTITY", "OAUTHX_PASSPHRASE"]);
-const SECRET_PATTERN = /^OAUTHX_[A-Z0-9_]+_(REFRESH_TOKEN|CLIENT_SECRET)$/;
+// OAUTHX_<ID>_ID_TOKEN is a federated job's identity token (docs/ci.md); its _FILE is only a path.
+const SECRET_PATTERN = /^OAUTHX_[A-Z0-9_]+_(REFRESH_TOKEN|CLIENT_SECRET|ID_TOKEN)$/;
 
 /**
  * Windows environment names are case-insensitive: `oauthx_github_refresh_token` is the variable

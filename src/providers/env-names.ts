@@ -8,9 +8,27 @@ export function envId(providerId: string): string {
 /** Where oauthx reads its own per-provider settings: `OAUTHX_GITHUB_CLIENT_ID`, ... */
 export function oauthxVar(
   providerId: string,
-  suffix: "CLIENT_ID" | "CLIENT_SECRET" | "REFRESH_TOKEN",
+  suffix: "CLIENT_ID" | "CLIENT_SECRET" | "REFRESH_TOKEN" | "ID_TOKEN" | "ID_TOKEN_FILE",
 ): string {
   return `OAUTHX_${envId(providerId)}_${suffix}`;
+}
+
+/**
+ * Whether the environment may hold a CI identity token for the provider (docs/ci.md "No stored
+ * secret"): its own OAUTHX_<ID>_ID_TOKEN or _ID_TOKEN_FILE, or a GitHub Actions job. Only a hint,
+ * read from the environment alone, so that a call outside CI pays nothing: whether the provider
+ * is federated is decided by core/federation/federated-mode.ts.
+ */
+export function federationSignal(
+  env: Readonly<Record<string, string | undefined>>,
+  providerId: string,
+): boolean {
+  return (
+    env[oauthxVar(providerId, "ID_TOKEN")] !== undefined ||
+    env[oauthxVar(providerId, "ID_TOKEN_FILE")] !== undefined ||
+    env.ACTIONS_ID_TOKEN_REQUEST_URL !== undefined ||
+    env.GITHUB_ACTIONS === "true"
+  );
 }
 
 /** The variables `exec` sets to the access token: the provider's list, or `<ID>_ACCESS_TOKEN`. */

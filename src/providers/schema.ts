@@ -64,6 +64,54 @@ const headerMap = v.record(
   v.string(),
 );
 
+/** RFC 8693 §3 token type identifiers and other URIs: absolute, no spaces. */
+const uri = v.pipe(
+  v.string(),
+  v.check((value) => URL.canParse(value.replace(TEMPLATE, "x")), "must be an absolute URI"),
+);
+
+/**
+ * CI federation (docs/ci.md "No stored secret"): the job's own OpenID Connect identity token,
+ * exchanged at the token endpoint instead of a stored refresh token. Names say whose audience is
+ * whose: `audience` is the `aud` asked of the CI for the identity token; `exchange_audience` and
+ * `exchange_resource` are RFC 8693 §2.1's `audience` and `resource`, the target of the exchange.
+ */
+const federationSchema = v.pipe(
+  v.strictObject({
+    /**
+     * `token-exchange` (RFC 8693 §2.1), `jwt-bearer` (the RFC 7523 §2.1 authorization grant), or
+     * `client-assertion` (RFC 7523 §2.2: client_credentials, the identity token as the client's
+     * assertion; Microsoft Entra federated credentials).
+     */
+    grant: v.picklist(["token-exchange", "jwt-bearer", "client-assertion"]),
+    /** The `aud` to ask the CI for; the provider's trust policy checks it. May hold `{vars}`. */
+    audience: v.pipe(v.string(), v.nonEmpty("must not be empty")),
+    /** token-exchange: RFC 8693 §2.1 `subject_token_type`; default urn:ietf:params:oauth:token-type:jwt. */
+    subject_token_type: v.optional(uri),
+    /** token-exchange: RFC 8693 §2.1 `requested_token_type`, sent only when set. */
+    requested_token_type: v.optional(uri),
+    /** token-exchange: RFC 8693 §2.1 `audience`, the target service (Google: the pool provider). */
+    exchange_audience: v.optional(v.pipe(v.string(), v.nonEmpty("must not be empty"))),
+    /** token-exchange: RFC 8693 §2.1 `resource`, an absolute URI of the target service. */
+    exchange_resource: v.optional(uri),
+    /**
+     * A Google IAM Credentials `generateAccessToken` URL (`{service_account}` in it): the exchanged
+     * token is traded there for the service account's. Used only when every placeholder in it has
+     * a value; otherwise the exchanged token itself is returned.
+     */
+    impersonation_url: v.optional(endpointUrl),
+  }),
+  v.check(
+    (value) =>
+      value.grant === "token-exchange" ||
+      (value.subject_token_type === undefined &&
+        value.requested_token_type === undefined &&
+        value.exchange_audience === undefined &&
+        value.exchange_resource === undefined),
+    "subject_token_type, requested_token_type, exchange_audience and exchange_resource belong to grant: token-exchange",
+  ),
+);
+
 export const providerSchema = v.strictObject({
   /** Shown to people. */
   name: v.pipe(v.string(), v.nonEmpty("must not be empty")),
@@ -262,6 +310,11 @@ export const providerSchema = v.strictObject({
     v.pipe(v.string(), v.regex(/^[\x21-\x39\x3B-\x7E]+$/, "must be a user name without spaces or ':'")),
     "oauth2",
   ),
+  /**
+   * Federated CI: a job exchanges its own OIDC identity token for an access token (docs/ci.md).
+   * An entry with it needs no authorization endpoint: it may serve CI only.
+   */
+  federation: v.optional(federationSchema),
 });
 
 export type ProviderInput = v.InferInput<typeof providerSchema>;

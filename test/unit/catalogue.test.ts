@@ -33,6 +33,27 @@ function endpoints(provider: BuiltinProvider): [string, string][] {
   );
 }
 
+/** The federation block's templated values (a Google pool provider's name): they use template vars too. */
+function federationValues(provider: BuiltinProvider): string[] {
+  const { federation } = provider;
+  if (federation === undefined) return [];
+  return [
+    federation.audience,
+    federation.exchange_audience,
+    federation.exchange_resource,
+    federation.impersonation_url,
+  ].filter((value): value is string => value !== undefined);
+}
+
+/** A federated CI provider with no way to log in: no authorization endpoint, no issuer. */
+function federationOnly(provider: BuiltinProvider): boolean {
+  return (
+    provider.federation !== undefined &&
+    provider.authorization_endpoint === undefined &&
+    provider.issuer === undefined
+  );
+}
+
 /** Fills each placeholder as a user would: a host-like value, or a whole URL for `{issuer}`. */
 function fill(value: string): string {
   if (WHOLE_URL.test(value)) return "https://sso.example.com/realms/acme";
@@ -100,9 +121,11 @@ describe("the built-in catalogue", () => {
   });
 
   it.each(entries)(
-    "%s: can log in (token endpoint, and an authorization endpoint or an issuer)",
+    "%s: can log in (token endpoint, and an authorization endpoint or an issuer), or is federated",
     (_id, provider) => {
-      if (provider.token_endpoint === undefined || provider.authorization_endpoint === undefined) {
+      // A federated CI provider needs only the token endpoint its identity token is exchanged at.
+      if (federationOnly(provider)) expect(provider.token_endpoint).toBeDefined();
+      else if (provider.token_endpoint === undefined || provider.authorization_endpoint === undefined) {
         // Discovery fills the rest.
         expect(provider.issuer).toBeDefined();
       }
@@ -112,7 +135,11 @@ describe("the built-in catalogue", () => {
   it.each(entries)(
     "%s: every placeholder is declared in template_vars, and every variable is used",
     (_id, provider) => {
-      const used = new Set(endpoints(provider).flatMap(([, value]) => templateNames(value)));
+      const used = new Set(
+        [...endpoints(provider).map(([, value]) => value), ...federationValues(provider)].flatMap(
+          templateNames,
+        ),
+      );
       for (const name of used) {
         if (RESERVED_PLACEHOLDERS.has(name)) continue;
         expect(Object.keys(provider.template_vars), `{${name}}`).toContain(name);
@@ -156,6 +183,7 @@ describe("the built-in catalogue", () => {
 
   it.each(entries)("%s: the setup text names the redirect URI to register", (id, provider) => {
     const { host, path, ports } = provider.redirect;
+    if (federationOnly(provider)) return; // no login, no redirect
     if (ports !== undefined && ports.length > 0) {
       for (const port of ports) expect(provider.setup).toContain(`http://${host}:${port}${path}`);
     } else if (id !== "google") {
@@ -250,6 +278,33 @@ describe("provider quirks are fields", () => {
     expect(microsoft.template_vars.tenant?.default).toBe("common");
     expect(microsoft.scopes).toContain("offline_access");
     expect(microsoft.revocation).toBe("none");
+  });
+
+  it("Entra and Google Cloud: federated CI only, with the audiences their docs name", () => {
+    expect(providers.entra?.federation).toEqual({
+      grant: "client-assertion",
+      audience: "api://AzureADTokenExchange",
+    });
+    expect(providers.entra?.token_endpoint).toBe(
+      "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+    );
+    const pool =
+      "projects/{project_number}/locations/global/workloadIdentityPools/{pool}/providers/{pool_provider}";
+    expect(providers["google-cloud"]?.federation).toEqual({
+      grant: "token-exchange",
+      audience: `https://iam.googleapis.com/${pool}`,
+      exchange_audience: `//iam.googleapis.com/${pool}`,
+      subject_token_type: "urn:ietf:params:oauth:token-type:jwt",
+      requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      impersonation_url:
+        "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/{service_account}:generateAccessToken",
+    });
+    // Impersonation is optional: the setting has no default.
+    expect(providers["google-cloud"]?.template_vars.service_account?.default).toBeUndefined();
+    for (const id of ["entra", "google-cloud"]) {
+      expect(federationOnly(providers[id] as BuiltinProvider), id).toBe(true);
+      expect(providers[id]?.client_id, id).toBeUndefined();
+    }
   });
 
   it("GitLab: {host} defaults to gitlab.com, public PKCE client, 2 h assumed lifetime", () => {
@@ -370,6 +425,29 @@ describe("schema affordances used by the catalogue", () => {
     ).not.toThrow();
     expect(() => loadCatalogue(one('    issuer: "{issuer}/realms/x"\n'))).toThrow(/must be an absolute URL/);
     expect(() => loadCatalogue(one('    token_endpoint: "http://{host}/token"\n'))).toThrow(/must use https/);
+  });
+
+  it("takes a federation block: grant and audience required, typos suggested, RFC 8693 members for token-exchange only", () => {
+    const federated = (block: string) =>
+      one(`    token_endpoint: https://acme.example/token\n    federation:\n${block}`);
+    const ok = loadCatalogue(federated("      grant: jwt-bearer\n      audience: https://acme.example\n"));
+    expect(ok.providers.acme?.federation).toEqual({ grant: "jwt-bearer", audience: "https://acme.example" });
+    expect(() => loadCatalogue(federated("      grant: jwt-bearer\n"))).toThrow(
+      /field federation\.audience: is missing \(it is required\)/,
+    );
+    expect(() => loadCatalogue(federated("      grant: saml\n      audience: x\n"))).toThrow(
+      /field federation\.grant/,
+    );
+    expect(() =>
+      loadCatalogue(
+        federated("      grant: token-exchange\n      audience: x\n      exchange_audiense: y\n"),
+      ),
+    ).toThrow(/field federation\.exchange_audiense: unknown field; did you mean exchange_audience\?/);
+    expect(() =>
+      loadCatalogue(
+        federated("      grant: client-assertion\n      audience: x\n      exchange_audience: y\n"),
+      ),
+    ).toThrow(/belong to grant: token-exchange/);
   });
 
   it("rejects unknown values of the new fields with their path", () => {

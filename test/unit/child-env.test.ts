@@ -11,6 +11,7 @@ const SECRETS = [
   "OAUTHX_MY_APP_2_REFRESH_TOKEN",
   "OAUTHX_GITHUB_CLIENT_SECRET",
   "OAUTHX_AZURE_AD_CLIENT_SECRET",
+  "OAUTHX_CORP_API_ID_TOKEN",
 ];
 const NOT_SECRETS = [
   "OAUTHX_HOME",
@@ -18,6 +19,8 @@ const NOT_SECRETS = [
   "OAUTHX_LOCK_TIMEOUT_MS",
   "OAUTHX_AGE_IDENTITY_FILE",
   "OAUTHX_ON_ROTATE",
+  "OAUTHX_CORP_API_ID_TOKEN_FILE", // a path; the file is the job's
+  "ACTIONS_ID_TOKEN_REQUEST_TOKEN", // the job's, which its own tools may need
   "OAUTHX_REFRESH_TOKEN", // no provider id: not a seed
   "GITHUB_REFRESH_TOKEN",
   "MY_OAUTHX_PASSPHRASE",

@@ -5,10 +5,12 @@ import { bitbucket } from "./bitbucket.ts";
 import { box } from "./box.ts";
 import { discord } from "./discord.ts";
 import { dropbox } from "./dropbox.ts";
+import { entra } from "./entra.ts";
 import { github } from "./github.ts";
 import { githubEnterprise } from "./github-enterprise.ts";
 import { gitlab } from "./gitlab.ts";
 import { google } from "./google.ts";
+import { googleCloud } from "./google-cloud.ts";
 import { jobber } from "./jobber.ts";
 import { linear } from "./linear.ts";
 import { microsoft } from "./microsoft.ts";
@@ -33,10 +35,12 @@ export const builtinProviders = {
   box,
   discord,
   dropbox,
+  entra,
   github,
   "github-enterprise": githubEnterprise,
   gitlab,
   google,
+  "google-cloud": googleCloud,
   jobber,
   linear,
   microsoft,
