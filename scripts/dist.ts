@@ -1,6 +1,7 @@
-// `npm run dist`: every release binary in dist/release/, plus SHA256SUMS (`sha256sum -c` format).
+// `npm run dist`: every release binary in dist/release/, plus SHA256SUMS (`sha256sum -c` format),
+// and the npm packages of those binaries in dist/npm/ (scripts/npm-packages.ts).
 //
-//   node scripts/dist.ts [target ...] [--deno] [--bytecode]
+//   node scripts/dist.ts [target ...] [--deno] [--bytecode] [--no-npm]
 //
 // Targets: linux-x64, linux-arm64, darwin-x64, darwin-arm64, windows-x64, linux-x64-musl (all by
 // default). Names: oauthx-<version>-<target>[.exe]. `--deno` adds `deno compile` binaries named
@@ -27,6 +28,9 @@
 // `--bytecode` is for a build on the target's own machine, as the release workflow makes them (one
 // runner per target): every named target must be this machine's OS, CPU and libc, and gets
 // --bytecode with no fallback, so a release binary never silently starts at the slower speed.
+//
+// --no-npm: binaries only. The release workflow's build jobs pass it: its gather job packs the npm
+// packages once, from every target's binary.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,9 +44,9 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import process from "node:process";
-import { BUN, compileArgs, ROOT } from "./build.ts";
+import { BUN, buildNpmBundle, compileArgs, ROOT } from "./build.ts";
 
 export interface Target {
   /** The name's suffix: `<os>-<arch>[-musl]`. */
@@ -116,8 +120,8 @@ export const TARGETS: readonly Target[] = [
   },
 ];
 
-const USAGE = "node scripts/dist.ts [target ...] [--deno] [--bytecode]";
-const FLAGS = ["--deno", "--bytecode"];
+const USAGE = "node scripts/dist.ts [target ...] [--deno] [--bytecode] [--no-npm]";
+const FLAGS = ["--deno", "--bytecode", "--no-npm"];
 export const RELEASE_DIR = join(ROOT, "dist/release");
 const CACHE_DIR = join(ROOT, "node_modules/.cache/oauthx-dist");
 
@@ -351,6 +355,14 @@ if (import.meta.main) {
     process.stdout.write(
       `dist/release/SHA256SUMS; ${built.length} files in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
     );
+    if (!argv.includes("--no-npm")) {
+      // Imported here: npm-packages.ts imports this module for TARGETS.
+      const { packNpm } = await import("./npm-packages.ts");
+      if (buildNpmBundle() !== 0) throw new Error("npm run build:npm failed");
+      const ids = new Set(built.filter((entry) => entry.runtime === "bun").map((entry) => entry.target));
+      const tarballs = packNpm({ targets: TARGETS.filter((target) => ids.has(target.id)) });
+      for (const tarball of tarballs) process.stdout.write(`${relative(ROOT, tarball)}\n`);
+    }
   } catch (error) {
     process.stderr.write(`dist: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
