@@ -21,7 +21,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import packageJson from "../package.json" with { type: "json" };
 import { ROOT } from "./build.ts";
-import { artifactName, RELEASE_DIR, TARGETS, type Target } from "./dist.ts";
+import { artifactName, RELEASE_DIR, TARGETS, type Target } from "./targets.ts";
 
 export const NPM_DIR = join(ROOT, "dist/npm");
 const TEMPLATES = join(ROOT, "scripts/npm");

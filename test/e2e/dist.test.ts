@@ -140,6 +140,31 @@ describe("npm run dist", () => {
     expect(readdirSync(RELEASE).sort()).toEqual([...expected, "SHA256SUMS"].sort());
   });
 
+  it("writes the npm packages: oauthx and one per target, each holding that target's release binary", () => {
+    const tarballs = readdirSync(join(ROOT, "dist/npm")).filter((file) => file.endsWith(".tgz"));
+    const platforms = [
+      "linux-x64",
+      "linux-arm64",
+      "linux-x64-musl",
+      "darwin-x64",
+      "darwin-arm64",
+      "win32-x64",
+    ];
+    expect(tarballs.sort()).toEqual(
+      [`oauthx-${VERSION}.tgz`, ...platforms.map((platform) => `oauthx-${platform}-${VERSION}.tgz`)].sort(),
+    );
+    const packed = spawnSync(
+      "tar",
+      ["-xzOf", join(ROOT, `dist/npm/oauthx-linux-x64-${VERSION}.tgz`), "package/bin/oauthx"],
+      {
+        maxBuffer: 512 * 2 ** 20,
+      },
+    );
+    expect(packed.status).toBe(0);
+    const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+    expect(digest(packed.stdout)).toBe(digest(readFileSync(join(RELEASE, name("linux-x64")))));
+  });
+
   it("linux: 64-bit little-endian ELF for x86-64 and aarch64, glibc or musl loader", () => {
     const x64 = readElf(head(join(RELEASE, name("linux-x64"))));
     expect(x64).toEqual({ machine: "x86-64", interpreter: "/lib64/ld-linux-x86-64.so.2" });
