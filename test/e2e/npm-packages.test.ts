@@ -9,10 +9,11 @@
 //
 // The binary packed is dist/oauthx, which `npm test` builds with the release's flags.
 
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   closeSync,
   copyFileSync,
+  existsSync,
   mkdtempSync,
   openSync,
   readSync,
@@ -234,6 +235,40 @@ describe("installed with --ignore-scripts", () => {
     const misspelt = await run(bin, ["tokn"], { cwd: project, env: homeEnv(project) });
     expect(misspelt.code).toBe(2);
     expect(misspelt.stderr).toContain("token");
+  });
+
+  it("the launcher passes SIGTERM on to the binary, and dies of it as the binary did: no process is left", async () => {
+    const bin = join(project, "node_modules/.bin/oauthx");
+    // `git-credential get` waits for git's request on stdin, which stays open here.
+    const launcher = spawn(bin, ["git-credential", "get"], {
+      cwd: project,
+      env: homeEnv(project),
+      stdio: ["pipe", "ignore", "ignore"],
+    });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      launcher.on("exit", (code, signal) => resolve(signal ?? code)),
+    );
+    const children = () =>
+      spawnSync("ps", ["-o", "pid=", "--ppid", String(launcher.pid)], { encoding: "utf8" })
+        .stdout.trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    let binary: number | undefined;
+    try {
+      for (let waited = 0; binary === undefined && waited < 10_000; waited += 50) {
+        binary = children()[0];
+        if (binary === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(binary, "the launcher started no binary").toBeDefined();
+      launcher.kill("SIGTERM");
+      expect(await exited).toBe("SIGTERM");
+      expect(existsSync(`/proc/${binary}`), "the binary outlived its launcher").toBe(false);
+    } finally {
+      launcher.kill("SIGKILL");
+      launcher.stdin.destroy();
+      if (binary !== undefined && existsSync(`/proc/${binary}`)) process.kill(binary, "SIGKILL");
+    }
   });
 });
 
