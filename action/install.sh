@@ -37,9 +37,11 @@ case "$arch" in
   *) fail "no oauthx release for the CPU $arch" ;;
 esac
 target="$os-$arch"
-# Alpine and other musl systems (a job's container) need the musl build.
-if [ "$os" = linux ] && ldd --version 2>&1 | grep -qi musl; then
-  target="$target-musl"
+# Alpine and other musl systems (a job's container) need the musl build. musl's ldd says so and
+# exits 1; the output is taken whole, as a pipe into grep would fail under pipefail.
+if [ "$os" = linux ]; then
+  ldd_says=$(ldd --version 2>&1 || true)
+  if [[ "$ldd_says" == *musl* ]]; then target="$target-musl"; fi
 fi
 case "$target" in
   linux-x64 | linux-arm64 | linux-x64-musl | darwin-x64 | darwin-arm64 | windows-x64) ;;

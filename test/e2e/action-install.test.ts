@@ -140,6 +140,27 @@ describe("action/install.sh", () => {
     expect(result.stdout).toContain(`oauthx ${VERSION} (${HERE.id}) installed`);
   });
 
+  it("on a musl system (musl's ldd says so, and exits 1) fetches the musl build", () => {
+    const base = release("musl", sumsOf);
+    const fakeBin = join(work, "musl-bin");
+    mkdirSync(fakeBin, { recursive: true });
+    writeFileSync(join(fakeBin, "ldd"), "#!/bin/sh\necho 'musl libc (x86_64)' >&2\nexit 1\n", {
+      mode: 0o755,
+    });
+    const result = install("musl", {
+      OAUTHX_VERSION: VERSION,
+      OAUTHX_BASE_URL: pathToFileURL(base).href,
+      RUNNER_OS: "Linux",
+      RUNNER_ARCH: "X64",
+      PATH: `${fakeBin}:${process.env.PATH}`,
+    });
+    expect(result.status).toBe(1);
+    // The stand-in release has no musl binary: the download it tried names the target it chose.
+    expect(result.stderr).toContain(
+      `could not download ${pathToFileURL(base).href}/v${VERSION}/oauthx-${VERSION}-linux-x64-musl`,
+    );
+  });
+
   it("refuses a tampered binary: an error naming both digests, nothing installed, PATH unchanged", () => {
     const base = release("tampered", sumsOf);
     const binary = join(base, `v${VERSION}`, ASSET);
