@@ -18,6 +18,7 @@
 //   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache;
 //   - a federated CI job's later `oauthx token` (the job's identity token exchanged once, then the
 //     job's cache) beside the warm `token` (bench/federated.ts).
+//   - `oauthx` installed by npm vs the binary run directly (bench/npm.ts).
 //
 // Timings come from hyperfine (-N, no shell). Runs are split into passes that alternate between
 // the commands, and each command's times are pooled over the passes before taking the median, so a
@@ -42,6 +43,7 @@ import {
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { npmStartup } from "./npm.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -521,6 +523,16 @@ async function main(): Promise<void> {
       run: (args, env) => runBinary(setup.oauthx, args, env),
     });
 
+    process.stderr.write("bench: oauthx installed through npm\n");
+    const npmRows = npmStartup({
+      oauthx: setup.oauthx,
+      env: setup.env,
+      dir: setup.dir,
+      hyperfine: tools.hyperfine,
+      runs: RUNS_PER_PASS,
+      token: ["token", "github"],
+    });
+
     const version = med("oauthx --version");
     const checks = {
       versionVsFloor: version / floor,
@@ -607,6 +619,7 @@ async function main(): Promise<void> {
       `| ${RACE_PROCESSES} concurrent: wall time, median of ${RACE_ROUNDS} rounds | ${fmt(median(race.rounds.map((r) => r.wallMs)), 0)} ms (one process alone: ${fmt(median(race.singleRefreshMs), 0)} ms) | | |`,
       `| CI job, a later \`oauthx token\` (seeded, from the CI cache) ÷ floor, own run | ${fmt(race.ciCached.tokenMs)} ms ÷ ${fmt(race.ciCached.floorMs)} ms = ${fmt(race.ciCached.tokenMs / race.ciCached.floorMs, 2)} | | |`,
       `| federated CI job, a later \`oauthx token\` (identity token exchanged once, then the CI cache) beside the warm \`token\`, own run | ${fmt(federated.tokenMs)} ms vs ${fmt(federated.warmTokenMs)} ms (floor ${fmt(federated.floorMs)} ms; ${federated.exchanges} exchange${federated.exchanges === 1 ? "" : "s"} in the job) | 1 exchange | ${verdict(federated.exchanges === 1)} |`,
+      ...npmRows,
       "",
       `CPU time per run (median of pass means, user + system): token ${fmt(cpu("oauthx token github"))} ms, gh ${fmt(cpu("gh auth token"))} ms, floor ${fmt(cpu("bun hello world (floor)"))} ms.`,
       "",

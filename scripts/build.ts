@@ -92,16 +92,21 @@ function bun(args: string[]): number {
   return result.status ?? 1;
 }
 
+/** `npm run build:npm`: dist/npm/oauthx.js, sdk.js and the declarations; returns the exit status. */
+export function buildNpmBundle(): number {
+  const outfile = join(ROOT, "dist/npm/oauthx.js");
+  mkdirSync(dirname(outfile), { recursive: true });
+  let status = bun(npmBundleArgs(outfile));
+  if (status === 0) chmodSync(outfile, 0o755);
+  if (status === 0) status = bun(npmBundleArgs(join(ROOT, "dist/npm/sdk.js"), SDK_ENTRY));
+  if (status === 0) status = emitSdkTypes(dirname(outfile));
+  return status;
+}
+
 if (import.meta.main) {
   const argv = process.argv.slice(2);
   if (argv[0] === "--npm") {
-    const outfile = join(ROOT, "dist/npm/oauthx.js");
-    mkdirSync(dirname(outfile), { recursive: true });
-    process.exitCode = bun(npmBundleArgs(outfile));
-    if (process.exitCode === 0) chmodSync(outfile, 0o755);
-    if (process.exitCode === 0)
-      process.exitCode = bun(npmBundleArgs(join(ROOT, "dist/npm/sdk.js"), SDK_ENTRY));
-    if (process.exitCode === 0) process.exitCode = emitSdkTypes(dirname(outfile));
+    process.exitCode = buildNpmBundle();
   } else {
     const outfile = process.env.OAUTHX_BUILD_OUTFILE ?? join(ROOT, "dist/oauthx");
     mkdirSync(dirname(outfile), { recursive: true });

@@ -1,6 +1,7 @@
-// `npm run dist`: every release binary in dist/release/, plus SHA256SUMS (`sha256sum -c` format).
+// `npm run dist`: every release binary in dist/release/, plus SHA256SUMS (`sha256sum -c` format),
+// and the npm packages of those binaries in dist/npm/ (scripts/npm-packages.ts).
 //
-//   node scripts/dist.ts [target ...] [--deno] [--bytecode]
+//   node scripts/dist.ts [target ...] [--deno] [--bytecode] [--no-npm]
 //
 // Targets: linux-x64, linux-arm64, darwin-x64, darwin-arm64, windows-x64, linux-x64-musl (all by
 // default). Names: oauthx-<version>-<target>[.exe]. `--deno` adds `deno compile` binaries named
@@ -27,6 +28,9 @@
 // `--bytecode` is for a build on the target's own machine, as the release workflow makes them (one
 // runner per target): every named target must be this machine's OS, CPU and libc, and gets
 // --bytecode with no fallback, so a release binary never silently starts at the slower speed.
+//
+// --no-npm: binaries only. The release workflow's build jobs pass it: its gather job packs the npm
+// packages once, from every target's binary.
 
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -40,91 +44,17 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import process from "node:process";
-import { BUN, compileArgs, ROOT } from "./build.ts";
+import { BUN, buildNpmBundle, compileArgs, ROOT } from "./build.ts";
+import { packNpm } from "./npm-packages.ts";
+import { artifactName, RELEASE_DIR, TARGETS, type Target } from "./targets.ts";
 
-export interface Target {
-  /** The name's suffix: `<os>-<arch>[-musl]`. */
-  id: string;
-  os: "linux" | "darwin" | "windows";
-  arch: "x64" | "arm64";
-  libc?: "musl";
-  /** Bun's `--target`. */
-  bun: string;
-  /** The npm package with that target's Bun, and the executable inside it. */
-  pkg: string;
-  exe: string;
-  /** Deno's `--target`, where Deno has one. */
-  deno?: string;
-}
+export { artifactName, RELEASE_DIR, TARGETS, type Target } from "./targets.ts";
 
-export const TARGETS: readonly Target[] = [
-  {
-    id: "linux-x64",
-    os: "linux",
-    arch: "x64",
-    bun: "bun-linux-x64",
-    pkg: "@oven/bun-linux-x64",
-    exe: "bin/bun",
-    deno: "x86_64-unknown-linux-gnu",
-  },
-  {
-    id: "linux-arm64",
-    os: "linux",
-    arch: "arm64",
-    bun: "bun-linux-arm64",
-    pkg: "@oven/bun-linux-aarch64",
-    exe: "bin/bun",
-    deno: "aarch64-unknown-linux-gnu",
-  },
-  {
-    id: "darwin-x64",
-    os: "darwin",
-    arch: "x64",
-    bun: "bun-darwin-x64",
-    pkg: "@oven/bun-darwin-x64",
-    exe: "bin/bun",
-    deno: "x86_64-apple-darwin",
-  },
-  {
-    id: "darwin-arm64",
-    os: "darwin",
-    arch: "arm64",
-    bun: "bun-darwin-arm64",
-    pkg: "@oven/bun-darwin-aarch64",
-    exe: "bin/bun",
-    deno: "aarch64-apple-darwin",
-  },
-  {
-    id: "windows-x64",
-    os: "windows",
-    arch: "x64",
-    bun: "bun-windows-x64",
-    pkg: "@oven/bun-windows-x64",
-    exe: "bin/bun.exe",
-    deno: "x86_64-pc-windows-msvc",
-  },
-  {
-    id: "linux-x64-musl",
-    os: "linux",
-    arch: "x64",
-    libc: "musl",
-    bun: "bun-linux-x64-musl",
-    pkg: "@oven/bun-linux-x64-musl",
-    exe: "bin/bun",
-  },
-];
-
-const USAGE = "node scripts/dist.ts [target ...] [--deno] [--bytecode]";
-const FLAGS = ["--deno", "--bytecode"];
-export const RELEASE_DIR = join(ROOT, "dist/release");
+const USAGE = "node scripts/dist.ts [target ...] [--deno] [--bytecode] [--no-npm]";
+const FLAGS = ["--deno", "--bytecode", "--no-npm"];
 const CACHE_DIR = join(ROOT, "node_modules/.cache/oauthx-dist");
-
-export function artifactName(version: string, target: Target, runtime: "bun" | "deno" = "bun"): string {
-  const prefix = runtime === "deno" ? "oauthx-deno" : "oauthx";
-  return `${prefix}-${version}-${target.id}${target.os === "windows" ? ".exe" : ""}`;
-}
 
 function readJson(path: string): { version: string } {
   return JSON.parse(readFileSync(path, "utf8"));
@@ -351,6 +281,12 @@ if (import.meta.main) {
     process.stdout.write(
       `dist/release/SHA256SUMS; ${built.length} files in ${((performance.now() - started) / 1000).toFixed(1)}s\n`,
     );
+    if (!argv.includes("--no-npm")) {
+      if (buildNpmBundle() !== 0) throw new Error("npm run build:npm failed");
+      const ids = new Set(built.filter((entry) => entry.runtime === "bun").map((entry) => entry.target));
+      const tarballs = packNpm({ targets: TARGETS.filter((target) => ids.has(target.id)) });
+      for (const tarball of tarballs) process.stdout.write(`${relative(ROOT, tarball)}\n`);
+    }
   } catch (error) {
     process.stderr.write(`dist: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;

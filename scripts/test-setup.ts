@@ -22,7 +22,12 @@ export const REQUIREMENTS: Requirement[] = [
   { what: "Chromium (browser login)", files: ["/usr/bin/chromium"], debian: "chromium" },
   { what: "zsh (completion)", files: ["/usr/bin/zsh"], debian: "zsh" },
   { what: "fish (completion)", files: ["/usr/bin/fish"], debian: "fish" },
-  { what: "shellcheck (completion)", files: ["/usr/bin/shellcheck"], debian: "shellcheck" },
+  {
+    what: "shellcheck (completion, the GitHub Action)",
+    files: ["/usr/bin/shellcheck"],
+    debian: "shellcheck",
+  },
+  { what: "curl (the GitHub Action's install script)", files: ["/usr/bin/curl"], debian: "curl" },
   { what: "qemu-aarch64 (the arm64 binary)", files: ["/usr/bin/qemu-aarch64"], debian: "qemu-user" },
   {
     what: "the arm64 loader (the arm64 binary)",

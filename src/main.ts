@@ -18,7 +18,8 @@ export const VERSION: string = packageJson.version;
 export function versionText(): string {
   const runtime = runtimeInfo();
   const build = runtime.compiled ? "compiled" : "source";
-  return `oauthx ${VERSION}\n${runtime.name} ${runtime.version}; ${runtime.target}; ${build}\n`;
+  const note = runtime.note === undefined ? "" : `${runtime.note}\n`;
+  return `oauthx ${VERSION}\n${runtime.name} ${runtime.version}; ${runtime.target}; ${build}\n${note}`;
 }
 
 export async function main(argv: readonly string[], ctx: Context): Promise<number> {

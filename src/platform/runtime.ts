@@ -13,7 +13,12 @@ export interface RuntimeInfo {
   target: string;
   /** Running as a `bun build --compile` single executable. */
   compiled: boolean;
+  /** Why this is not the native binary, when the npm package's launcher knows (docs/reference.md "npm packages"). */
+  note?: string;
 }
+
+/** Set by the npm package's launcher before it runs the Node bundle; a global, so no child inherits it. */
+const LAUNCHER_NOTE = Symbol.for("oauthx.runtime-note");
 
 export function runtimeInfo(): RuntimeInfo {
   const target = `${process.platform}-${process.arch}`;
@@ -25,5 +30,12 @@ export function runtimeInfo(): RuntimeInfo {
   if (typeof Deno !== "undefined") {
     return { name: "deno", version: Deno.version.deno, target, compiled: false };
   }
-  return { name: "node", version: process.versions.node, target, compiled: false };
+  const note = (globalThis as Record<symbol, unknown>)[LAUNCHER_NOTE];
+  return {
+    name: "node",
+    version: process.versions.node,
+    target,
+    compiled: false,
+    ...(typeof note === "string" ? { note } : {}),
+  };
 }

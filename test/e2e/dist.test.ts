@@ -24,12 +24,13 @@ import {
 } from "node:fs";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import packageJson from "../../package.json" with { type: "json" };
 import { TARGETS } from "../../scripts/dist.ts";
 import { type AuthServer, startAuthServer } from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
+import { MACHINE_NODE, machineEnv, npmWarnings } from "../support/machine-npm.ts";
 import { requireFile } from "../support/require-tool.ts";
 import { type Ran, ROOT, run } from "../support/run-node.ts";
 
@@ -139,6 +140,31 @@ describe("npm run dist", () => {
     expect(readdirSync(RELEASE).sort()).toEqual([...expected, "SHA256SUMS"].sort());
   });
 
+  it("writes the npm packages: oauthx and one per target, each holding that target's release binary", () => {
+    const tarballs = readdirSync(join(ROOT, "dist/npm")).filter((file) => file.endsWith(".tgz"));
+    const platforms = [
+      "linux-x64",
+      "linux-arm64",
+      "linux-x64-musl",
+      "darwin-x64",
+      "darwin-arm64",
+      "win32-x64",
+    ];
+    expect(tarballs.sort()).toEqual(
+      [`oauthx-${VERSION}.tgz`, ...platforms.map((platform) => `oauthx-${platform}-${VERSION}.tgz`)].sort(),
+    );
+    const packed = spawnSync(
+      "tar",
+      ["-xzOf", join(ROOT, `dist/npm/oauthx-linux-x64-${VERSION}.tgz`), "package/bin/oauthx"],
+      {
+        maxBuffer: 512 * 2 ** 20,
+      },
+    );
+    expect(packed.status).toBe(0);
+    const digest = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+    expect(digest(packed.stdout)).toBe(digest(readFileSync(join(RELEASE, name("linux-x64")))));
+  });
+
   it("linux: 64-bit little-endian ELF for x86-64 and aarch64, glibc or musl loader", () => {
     const x64 = readElf(head(join(RELEASE, name("linux-x64"))));
     expect(x64).toEqual({ machine: "x86-64", interpreter: "/lib64/ld-linux-x86-64.so.2" });
@@ -222,39 +248,6 @@ describe("npm run dist", () => {
     }
   });
 });
-
-/**
- * A user's Node and npm: the machine's own (Node 20 on these machines, the oldest `engines.node`
- * allows), else the project's. Its npm is the one beside it; npm and npx run on the first `node` on
- * PATH, so machineEnv() puts that directory first.
- */
-const MACHINE_NODE = (() => {
-  const path = ["/usr/bin/node", "/usr/local/bin/node", join(ROOT, "node_modules/.bin/node")].find(
-    existsSync,
-  )!;
-  return { path, version: spawnSync(path, ["--version"], { encoding: "utf8" }).stdout.trim() };
-})();
-
-/**
- * A user's shell on the machine's Node. Without the npm_* variables vitest inherits from `npm run`
- * or `npx`: they would configure the npm started here as if it ran inside this repository.
- */
-function machineEnv(extra: Record<string, string> = {}): Record<string, string | undefined> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
-  return { ...env, ...extra, PATH: [dirname(MACHINE_NODE.path), process.env.PATH].join(delimiter) };
-}
-
-// This machine's ~/.npmrc sets `nodedir` (a node-gyp setting, not one of npm's). Since 11.2, npm warns
-// about every config key it does not know, `Unknown user config "…"` (npm/cli#8153), and some npm
-// 11 releases count nodedir among them (11.19 exempts it). That line is about the machine's npm
-// configuration, not about this package, so it is the one warning the install test lets through.
-const MACHINE_NPMRC_WARNING =
-  /^npm warn Unknown user config "nodedir"\. This will stop working in the next major version of npm\.( See `npm help npmrc` for supported config options\.)?$/;
-
-/** npm's warning lines in its stderr, except the one about the machine's ~/.npmrc. */
-function npmWarnings(stderr: string): string[] {
-  return stderr.split(/\r?\n/).filter((line) => /\bwarn/i.test(line) && !MACHINE_NPMRC_WARNING.test(line));
-}
 
 /** Every package under a node_modules directory, nested ones included (`a/node_modules/b`). */
 function packagesUnder(directory: string, prefix = ""): string[] {

@@ -145,9 +145,15 @@ describe("release.yml", () => {
     }
   });
 
-  it("tests the release: npm ci, codegen --check, lint, tests, and the npm tarball", () => {
+  it("tests the release: npm ci, codegen --check, lint, tests, and the npm package's Node bundle", () => {
     const commands = scripts(test!).join("\n");
-    for (const command of ["npm ci", "npm run codegen -- --check", "npm run lint", "npm test", "npm pack"]) {
+    for (const command of [
+      "npm ci",
+      "npm run codegen -- --check",
+      "npm run lint",
+      "npm test",
+      "npm run build:npm",
+    ]) {
       expect(commands).toContain(command);
     }
     expect(release.jobs["github-release"]?.needs).toEqual(["test", "gather"]);
@@ -182,7 +188,7 @@ describe("release.yml", () => {
   it("builds with --bytecode every time, then smoke-tests the binaries there, then uploads them", () => {
     const builds = build!.steps.filter((step) => step.run?.includes("npm run dist"));
     expect(builds.map((step) => [step.run, step.if])).toEqual([
-      ['npm run dist -- "$TARGET" --bytecode --deno', undefined],
+      ['npm run dist -- "$TARGET" --bytecode --deno --no-npm', undefined],
     ]);
     const built = stepIndex(build!, (step) => step === builds[0]);
     const smoke = stepIndex(build!, (step) => step.run === "node scripts/smoke.ts dist/release/oauthx-*");
@@ -198,13 +204,17 @@ describe("release.yml", () => {
   });
 
   it("gathers every build's binaries under one SHA256SUMS, as the release's assets", () => {
-    expect(gather!.needs).toBe("build");
-    expect(gather!.steps[0]).toMatchObject({
+    expect(gather!.needs).toEqual(["test", "build"]);
+    const checkout = stepIndex(gather!, (step) => step.uses === "actions/checkout@v4");
+    const download = stepIndex(gather!, (step) => step.with?.pattern === "binary-*");
+    // actions/checkout empties the workspace: it must come before anything is downloaded into it.
+    expect(checkout).toBeLessThan(download);
+    expect(gather!.steps[download]).toMatchObject({
       uses: "actions/download-artifact@v4",
       with: { pattern: "binary-*", path: "dist/binaries" },
     });
-    const upload = gather!.steps.at(-1)!;
-    expect(upload).toMatchObject({
+    const upload = stepIndex(gather!, (step) => step.with?.name === "release");
+    expect(gather!.steps[upload]).toMatchObject({
       uses: "actions/upload-artifact@v4",
       with: { name: "release", path: "dist/release/" },
     });
@@ -267,6 +277,68 @@ describe("release.yml", () => {
       const changed = gatherHere();
       expect(changed.status).not.toBe(0);
       expect(changed.stdout + changed.stderr).toContain("oauthx-1.2.3-linux-x64: FAILED");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("packs the npm packages from the gathered release binaries and the test job's Node bundle", () => {
+    const sums = stepIndex(gather!, (step) => Boolean(step.run?.includes("SHA256SUMS")));
+    const bundle = stepIndex(gather!, (step) => step.with?.name === "npm-bundle");
+    const packed = stepIndex(gather!, (step) => step.run === "node scripts/npm-packages.ts");
+    const upload = stepIndex(gather!, (step) => step.with?.name === "npm-packages");
+    expect(sums).toBeLessThan(packed);
+    expect(bundle).toBeLessThan(packed);
+    expect(packed).toBeLessThan(upload);
+    expect(gather!.steps[upload]!.with).toMatchObject({
+      path: "dist/npm/*.tgz",
+      "if-no-files-found": "error",
+    });
+    const testUpload = test!.steps.find((step) => step.with?.name === "npm-bundle")!;
+    expect(testUpload.with?.path).toContain("dist/npm/");
+  });
+
+  it("publishes every platform package before oauthx, each with provenance, and skips a version npm has", () => {
+    const publish = release.jobs.npm!.steps.find((step) => step.run?.includes("npm publish"))!;
+    const dir = mkdtempSync(join(tmpdir(), "oauthx-publish-"));
+    try {
+      // Tarballs as the gather job writes them, and an `npm` that logs what it is asked.
+      const npm = join(dir, "dist/npm");
+      mkdirSync(npm, { recursive: true });
+      const tarball = (file: string, name: string) => {
+        const staged = join(dir, "stage", name, "package");
+        mkdirSync(staged, { recursive: true });
+        writeFileSync(join(staged, "package.json"), JSON.stringify({ name, version: "1.2.3" }));
+        spawnSync("tar", ["-czf", join(npm, file), "-C", join(staged, ".."), "package"]);
+      };
+      tarball("oauthx-1.2.3.tgz", "oauthx");
+      tarball("oauthx-darwin-arm64-1.2.3.tgz", "@oauthx/darwin-arm64");
+      tarball("oauthx-linux-x64-1.2.3.tgz", "@oauthx/linux-x64");
+      tarball("oauthx-win32-x64-1.2.3.tgz", "@oauthx/win32-x64");
+      mkdirSync(join(dir, "bin"));
+      writeFileSync(
+        join(dir, "bin/npm"),
+        // `npm view` finds only @oauthx/darwin-arm64@1.2.3: published by an earlier, partial run.
+        `#!/bin/sh\necho "$*" >> "${join(dir, "npm.log")}"\n[ "$1" != view ] || [ "$2" = @oauthx/darwin-arm64@1.2.3 ]\n`,
+        { mode: 0o755 },
+      );
+      const ran = spawnSync("bash", ["-e", "-c", publish.run!], {
+        cwd: dir,
+        env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, GITHUB_REF_NAME: "v1.2.3" },
+        encoding: "utf8",
+      });
+      expect(ran.status, ran.stderr).toBe(0);
+      const published = readFileSync(join(dir, "npm.log"), "utf8")
+        .trim()
+        .split("\n")
+        .filter((line) => line.startsWith("publish"));
+      const flags = "--provenance --access public --tag latest";
+      expect(published).toEqual([
+        `publish dist/npm/oauthx-linux-x64-1.2.3.tgz ${flags}`,
+        `publish dist/npm/oauthx-win32-x64-1.2.3.tgz ${flags}`,
+        `publish dist/npm/oauthx-1.2.3.tgz ${flags}`,
+      ]);
+      expect(ran.stdout).toContain("@oauthx/darwin-arm64@1.2.3 is on npm already");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
