@@ -100,9 +100,9 @@ export const command = defineCommand({
     if (providerId === undefined) throw new OauthxError("USAGE", "missing argument: <provider>");
 
     const { loadRegistry } = await import("../providers/registry.ts");
-    const { openStore } = await import("../store/store.ts");
+    const { openConfiguredStore } = await import("../core/shared-store.ts");
     const entry = (await loadRegistry(ctx.home)).get(providerId);
-    const store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
+    const store = await openConfiguredStore(ctx, { provider: providerId, profile });
     const before = await store.read();
     const stored = before.profiles[providerId]?.[profile];
     const resolved = clientFor(ctx, entry, stored, {

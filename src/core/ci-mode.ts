@@ -87,11 +87,31 @@ export function withSeedExplained<T>(
   });
 }
 
-/** Told about every new refresh token a seeded provider issues (the token manager's onRotate). */
-export function rotationHandler(ctx: Context, seed: Seed) {
+/**
+ * With OAUTHX_STORE set, the seeded provider's tokens live in the shared store (docs/shared-store.md):
+ * the seed bootstraps its row only when there is none, and every job on every runner then uses the
+ * newest refresh token there. Undefined when OAUTHX_STORE is unset.
+ */
+export async function openSharedSeededStore(ctx: Context, seed: Seed): Promise<DocumentStore | undefined> {
+  const { sharedStoreUrl, openSharedStore } = await import("./shared-store.ts");
+  const url = sharedStoreUrl(ctx.env);
+  if (!url) return undefined;
+  return openSharedStore(ctx, url, {
+    scope: { provider: seed.provider, profile: seed.profile },
+    seed: seed.value,
+    lockTimeoutMs: lockTimeout(undefined, ctx.env),
+  });
+}
+
+/**
+ * Told about every new refresh token a seeded provider issues (the token manager's onRotate). With a
+ * shared store the next job reads the newest token there, so a missing hook is no cause for warning.
+ */
+export function rotationHandler(ctx: Context, seed: Seed, options: { shared?: boolean } = {}) {
   return async (provider: string, _profile: string, refreshToken: string): Promise<void> => {
     maskForGitHubActions(ctx, refreshToken);
     const hook = ctx.env.OAUTHX_ON_ROTATE;
+    if (!hook && options.shared) return;
     if (!hook) {
       const later = ciCacheEnabled(ctx.env)
         ? "later oauthx calls in this job use its cached successor, but the next job will fail"
