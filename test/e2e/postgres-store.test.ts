@@ -11,7 +11,12 @@ import type { AddressInfo } from "node:net";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_TABLE_SQL } from "../../src/store/postgres/schema.ts";
-import { type AuthServer, localProviderYaml, startAuthServer } from "../support/auth-server.ts";
+import {
+  type AuthServer,
+  localProviderYaml,
+  NATIVE_CLIENT_ID,
+  startAuthServer,
+} from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
 import { type PostgresServer, startPostgres } from "../support/postgres-server.ts";
 import { BIN, type Ran, ROOT, run } from "../support/run-node.ts";
@@ -46,6 +51,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     prepareDatabase(pg, "postgres");
     prepareDatabase(pg, "ci");
     prepareDatabase(pg, "slow");
+    prepareDatabase(pg, "reseed");
     storeUrl = (database = "postgres") =>
       `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
@@ -229,6 +235,56 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     }
   }, 180_000);
 
+  it("a dead grant is re-seeded by a new seed, never by the seed the row started from", async () => {
+    const workstation = cliHarness(server);
+    const ci = {
+      OAUTHX_STORE: storeUrl("reseed"),
+      OAUTHX_AGE_IDENTITY: identities[0]!,
+      OAUTHX_STORE_RECIPIENTS: "",
+    };
+    const exportSeed = async () => {
+      expect((await workstation.oauthx(["login", "local", "--timeout", "30s"])).code).toBe(0);
+      const exported = await workstation.oauthx(["export", "local", "--refresh-token"]);
+      expect(exported.code, exported.stderr).toBe(0);
+      seenTokens.add(exported.stdout.trim());
+      return exported.stdout.trim();
+    };
+    const job = (seed: string) =>
+      machines[1]!.oauthx(["token", "local"], { env: { ...ci, OAUTHX_LOCAL_REFRESH_TOKEN: seed } });
+    try {
+      const first = await exportSeed();
+      expect((await job(first)).code).toBe(0);
+      // The grant dies at the server (revoked by an administrator, or expired).
+      const stored = JSON.parse(await storeChild(machines[0]!, ["show", "local", "default"], ci));
+      const revoked = await fetch(server.endpoints.revocation_endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token: stored.refresh_token, client_id: NATIVE_CLIENT_ID }),
+      });
+      expect(revoked.status).toBe(200);
+      await storeChild(machines[0]!, ["expire", "local", "default"], ci);
+
+      const refreshes = server.counters.refreshRequests;
+      const sameSeed = await job(first);
+      expect(sameSeed.code).toBe(6);
+      expect(sameSeed.stderr).toContain("REFRESH_REJECTED");
+      // Only the stored refresh token was tried: the spent seed is not presented again.
+      expect(server.counters.refreshRequests - refreshes).toBe(1);
+
+      const second = await exportSeed();
+      const reseeded = await job(second);
+      expect(reseeded.code, reseeded.stderr).toBe(0);
+      tokenOf(reseeded);
+      const after = JSON.parse(await storeChild(machines[0]!, ["show", "local", "default"], ci));
+      seenTokens.add(after.refresh_token);
+      expect(after.refresh_token).not.toBe(second);
+      // Later jobs with the new seed use its successor from the store.
+      expect((await job(second)).stdout).toBe(reseeded.stdout);
+    } finally {
+      workstation.cleanup();
+    }
+  }, 120_000);
+
   it("the server stopped: a clear error within ~10 s naming the host, never the password; restarted: all there", async () => {
     const before = await machines[1]!.oauthx(["token", "local"]);
     expect(before.code, before.stderr).toBe(0);
@@ -255,6 +311,26 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     expect(status.stdout).toContain("local");
   }, 60_000);
 
+  it("the library takes the store as an option under Bun, and says it needs Bun under Node", async () => {
+    const script = [
+      `import { TokenManager } from ${JSON.stringify(`${ROOT}/src/sdk.ts`)};`,
+      "const { OAUTHX_STORE: url, ...env } = process.env;",
+      'const manager = new TokenManager({ provider: "local", store: url, env });',
+      "try { console.log(await manager.getToken()); } catch (error) { console.log(error.code + ': ' + error.message); }",
+    ].join("\n");
+    const expected = await machines[0]!.oauthx(["token", "local"]);
+    const underBun = await run(BIN.bun, ["-e", script], { env: machines[1]!.env, timeoutMs: 20_000 });
+    expect(underBun.code, underBun.stderr).toBe(0);
+    expect(underBun.stdout).toBe(expected.stdout);
+    const underNode = await run(BIN.node, ["--input-type=module", "-e", script], {
+      env: machines[1]!.env,
+      timeoutMs: 20_000,
+    });
+    expect(underNode.stdout).toMatch(
+      /^CONFIG_INVALID: the PostgreSQL store \(OAUTHX_STORE\) needs the oauthx binary \(Bun\)/,
+    );
+  });
+
   it("a wrong password is refused by name of host, without the password", async () => {
     const wrong = `postgres://${ROLE}:${encodeURIComponent("not-the-password")}@127.0.0.1:${pg.port}/postgres`;
     const ran = await machines[0]!.oauthx(["token", "local"], { env: { OAUTHX_STORE: wrong } });
@@ -279,7 +355,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
 
   it("a dump of the database contains no token and no identity", () => {
     expect(seenTokens.size).toBeGreaterThan(4);
-    for (const database of ["postgres", "ci"]) {
+    for (const database of ["postgres", "ci", "reseed"]) {
       const dump = pg.dump(database);
       expect(dump).toMatch(/\nlocal\tdefault\t\d+\t\d+\t\\\\x[0-9a-f]+\t/);
       for (const token of seenTokens) {
