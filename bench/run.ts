@@ -15,7 +15,8 @@
 // build.
 //   - binary size minus the Bun runtime's own (the hello world's size);
 //   - 32 concurrent `oauthx token` on an expired token against oidc-provider with rotation;
-//   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache.
+//   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache;
+//   - a warm `oauthx token` through the shared store on PostgreSQL beside the file (shared-store.ts).
 //
 // Timings come from hyperfine (-N, no shell). Runs are split into passes that alternate between
 // the commands, and each command's times are pooled over the passes before taking the median, so a
@@ -501,6 +502,15 @@ async function main(): Promise<void> {
     process.stderr.write("bench: refresh race against oidc-provider\n");
     const race = await refreshRace(setup);
 
+    process.stderr.write("bench: warm token through the shared store (PostgreSQL)\n");
+    const { sharedStoreWarmToken } = await import("./shared-store.ts");
+    const shared = await sharedStoreWarmToken(
+      tools.hyperfine,
+      setup.oauthx,
+      setup.env.OAUTHX_HOME!,
+      PASSES * RUNS_PER_PASS,
+    );
+
     const version = med("oauthx --version");
     const checks = {
       versionVsFloor: version / floor,
@@ -585,6 +595,7 @@ async function main(): Promise<void> {
       `| ${RACE_PROCESSES} concurrent \`token\` on an expired token, oidc-provider with rotation: refresh requests per round | ${raceRefreshes.join(", ")} (${race.rounds.reduce((n, r) => n + r.failures, 0)} failures, ${race.rounds.reduce((n, r) => n + r.grantsRevoked, 0)} grants revoked) | 1, no failure, no revocation | ${verdict(raceOk)} |`,
       `| ${RACE_PROCESSES} concurrent: wall time, median of ${RACE_ROUNDS} rounds | ${fmt(median(race.rounds.map((r) => r.wallMs)), 0)} ms (one process alone: ${fmt(median(race.singleRefreshMs), 0)} ms) | | |`,
       `| CI job, a later \`oauthx token\` (seeded, from the CI cache) ÷ floor, own run | ${fmt(race.ciCached.tokenMs)} ms ÷ ${fmt(race.ciCached.floorMs)} ms = ${fmt(race.ciCached.tokenMs / race.ciCached.floorMs, 2)} | | |`,
+      `| warm \`oauthx token github\` through the shared store (PostgreSQL on 127.0.0.1: connect, SCRAM, one SELECT, decrypt) / the file store, own run | ${fmt(shared.sharedMs)} / ${fmt(shared.fileMs)} ms | | |`,
       "",
       `CPU time per run (median of pass means, user + system): token ${fmt(cpu("oauthx token github"))} ms, gh ${fmt(cpu("gh auth token"))} ms, floor ${fmt(cpu("bun hello world (floor)"))} ms.`,
       "",

@@ -128,6 +128,8 @@ function postgresError(error: unknown, where: string): unknown {
       `the PostgreSQL store at ${where} failed a query (SQLSTATE ${state})`,
       {
         remedy: "check the server's log for this SQLSTATE; `oauthx doctor` checks the store",
+        // The SQLSTATE alone, never the driver's text: the store acts on 42P01 (no table yet).
+        cause: { sqlstate: state },
       },
     );
   }

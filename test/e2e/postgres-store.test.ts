@@ -331,6 +331,20 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     );
   });
 
+  it("the table is created on first use by a role that may, and named to an administrator otherwise", async () => {
+    pg.psql("CREATE DATABASE fresh;");
+    const fresh = { OAUTHX_STORE: storeUrl("fresh") };
+    const refused = await machines[0]!.oauthx(["status"], { env: fresh });
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toContain("has no table oauthx_logins, and this role may not create it");
+    pg.psql(`GRANT CREATE ON SCHEMA public TO ${ROLE};`, "fresh");
+    const created = await machines[0]!.oauthx(["status"], { env: fresh });
+    expect(created.code, created.stderr).toBe(0);
+    expect(pg.psql("SELECT obj_description('oauthx_logins'::regclass, 'pg_class');", "fresh").trim()).toBe(
+      "oauthx store schema 1",
+    );
+  });
+
   it("a wrong password is refused by name of host, without the password", async () => {
     const wrong = `postgres://${ROLE}:${encodeURIComponent("not-the-password")}@127.0.0.1:${pg.port}/postgres`;
     const ran = await machines[0]!.oauthx(["token", "local"], { env: { OAUTHX_STORE: wrong } });

@@ -3,8 +3,12 @@
 //   bun test/support/shared-store-child.ts expire <provider> <profile>   access token now expired
 //   bun test/support/shared-store-child.ts show <provider> <profile>     the entry, as JSON (a test's
 //                                                                        eyes only; never printed by oauthx)
+//   bun test/support/shared-store-child.ts put <provider> <profile>      stores the entry given as JSON on stdin
 
 import process from "node:process";
+
+declare const Bun: { stdin: { stream(): ReadableStream<Uint8Array> } };
+
 import type { Context } from "../../src/core/context.ts";
 import { openSharedStore, sharedStoreUrl } from "../../src/core/shared-store.ts";
 import { getEntry, withEntry } from "../../src/store/document.ts";
@@ -29,6 +33,9 @@ try {
         expires_at: Math.floor(Date.now() / 1000) - 1,
       });
     });
+  } else if (command === "put") {
+    const entry = JSON.parse(await new Response(Bun.stdin.stream()).text());
+    await store.update((document) => withEntry(document, provider, profile, entry));
   } else if (command === "show") {
     process.stdout.write(`${JSON.stringify(getEntry(await store.read(), provider, profile) ?? null)}\n`);
   } else {

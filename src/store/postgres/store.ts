@@ -185,6 +185,17 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
 
   return {
     async read() {
+      // The warm path: one SELECT, no schema check first. A missing table is set up, then read;
+      // a newer schema is refused before any write (update).
+      try {
+        return seeded(await load(sql, false));
+      } catch (error) {
+        if (
+          !isOauthxError(error, "STORE_UNREACHABLE") ||
+          (error.cause as { sqlstate?: string })?.sqlstate !== "42P01"
+        )
+          throw error;
+      }
       await ready();
       return seeded(await load(sql, false));
     },
