@@ -6,8 +6,10 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_TABLE_SQL } from "../../src/store/postgres/schema.ts";
@@ -345,6 +347,34 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     );
   });
 
+  it("the password may come from PGPASSWORD or ~/.pgpass; sslmode is honoured", async () => {
+    const bare = `postgres://${ROLE}@127.0.0.1:${pg.port}/postgres`;
+    const expected = (await machines[0]!.oauthx(["token", "local"])).stdout;
+    const fromEnv = await machines[0]!.oauthx(["token", "local"], {
+      env: { OAUTHX_STORE: bare, PGPASSWORD: PASSWORD },
+    });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stdout).toBe(expected);
+    const pgpass = join(machines[0]!.home, "..", "pgpass");
+    writeFileSync(pgpass, `127.0.0.1:${pg.port}:postgres:${ROLE}:${PASSWORD.replaceAll(":", "\\:")}\n`, {
+      mode: 0o600,
+    });
+    const fromFile = await machines[0]!.oauthx(["token", "local"], {
+      env: { OAUTHX_STORE: bare, PGPASSFILE: pgpass },
+    });
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(fromFile.stdout).toBe(expected);
+    // This server has no TLS: sslmode=require must refuse rather than fall back to plaintext.
+    const tls = await machines[0]!.oauthx(["token", "local"], {
+      env: { OAUTHX_STORE: `${bare}?sslmode=require`, PGPASSWORD: PASSWORD },
+    });
+    expect(tls.code).toBe(8);
+    expect(tls.stderr).toContain(
+      `cannot reach the PostgreSQL store at 127.0.0.1:${pg.port}/postgres over TLS`,
+    );
+    expect(tls.stderr).not.toContain(PASSWORD);
+  });
+
   it("a wrong password is refused by name of host, without the password", async () => {
     const wrong = `postgres://${ROLE}:${encodeURIComponent("not-the-password")}@127.0.0.1:${pg.port}/postgres`;
     const ran = await machines[0]!.oauthx(["token", "local"], { env: { OAUTHX_STORE: wrong } });
@@ -379,5 +409,13 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
       }
       for (const identity of identities) expect(dump).not.toContain(identity);
     }
+  });
+  it("logout on one machine logs every machine out: the row is deleted", async () => {
+    const out = await machines[2]!.oauthx(["logout", "local"]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(pg.psql("SELECT count(*) FROM oauthx_logins WHERE provider = 'local';").trim()).toBe("0");
+    const gone = await machines[0]!.oauthx(["token", "local"]);
+    expect(gone.code).toBe(4);
+    expect(gone.stderr).toContain("AUTH_REQUIRED");
   });
 });
