@@ -70,6 +70,9 @@ export function connectPostgres(url: URL, env: Env, timeouts: PostgresTimeouts):
     max: 1,
     connectionTimeout: timeouts.connectSeconds,
     idleTimeout: 0,
+    // Unnamed statements: a pooler in transaction mode (PgBouncer) may hand each transaction to
+    // another server connection, where a named prepared statement does not exist.
+    prepare: false,
     connection: {
       statement_timeout: String(timeouts.statementMs),
       lock_timeout: String(timeouts.lockMs),
