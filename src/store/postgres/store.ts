@@ -26,7 +26,7 @@ import {
   type TokenEntry,
   withEntry,
 } from "../document.ts";
-import type { KeptHeader } from "../encryption.ts";
+import { type KeptHeader, preloadAge } from "../encryption.ts";
 import { seededDocument } from "../env-seeded.ts";
 import { ensureSchema, TABLE } from "./schema.ts";
 import type { RowSealer } from "./sealing.ts";
@@ -71,6 +71,8 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
   const seed =
     options.seed === undefined ? undefined : { value: options.seed, id: fingerprint(options.seed) };
   let schema: Promise<void> | undefined;
+  /** The last snapshot read, for prepareWrite. */
+  let lastRead: Snapshot | undefined;
   const ready = () => {
     schema ??= ensureSchema(sql, sql.where);
     schema.catch(() => (schema = undefined));
@@ -108,7 +110,8 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       }
     }
     // The document is checked as a whole, as a store file's is.
-    return { document: freezeDeep(parseDocument(JSON.stringify(document), sql.where)), rows: seen };
+    lastRead = { document: freezeDeep(parseDocument(JSON.stringify(document), sql.where)), rows: seen };
+    return lastRead;
   }
 
   /** With a seed and no row yet: the seed, as the CI cache starts. */
@@ -200,7 +203,12 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       return seeded(await load(sql, false));
     },
 
-    prepareWrite() {},
+    prepareWrite() {
+      // A row this identity opened is rewritten under its header without the age library; a new
+      // row (a seed's bootstrap, a re-seed) needs it: load it while the refresh is on the wire.
+      if (!scope || lastRead?.rows.get(keyOf(scope.provider, scope.profile))?.header === undefined)
+        preloadAge();
+    },
 
     async update(change) {
       await ready();
