@@ -313,7 +313,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     expect(status.stdout).toContain("local");
   }, 60_000);
 
-  it("the library takes the store as an option under Bun, and says it needs Bun under Node", async () => {
+  it("the library takes the store as an option under Bun; under Node and Deno a typed error says it needs Bun", async () => {
     const script = [
       `import { TokenManager } from ${JSON.stringify(`${ROOT}/src/sdk.ts`)};`,
       "const { OAUTHX_STORE: url, ...env } = process.env;",
@@ -331,6 +331,14 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     expect(underNode.stdout).toMatch(
       /^CONFIG_INVALID: the PostgreSQL store \(OAUTHX_STORE\) needs the oauthx binary \(Bun\)/,
     );
+    // The CLI from source under Deno: the same typed error, exit 3, and nothing else tried.
+    const underDeno = await run(BIN.deno, ["run", "-A", `${ROOT}/src/main.ts`, "token", "local"], {
+      env: machines[1]!.env,
+      timeoutMs: 60_000,
+    });
+    expect(underDeno.code).toBe(3);
+    expect(underDeno.stderr).toContain("the PostgreSQL store (OAUTHX_STORE) needs the oauthx binary (Bun)");
+    expect(underDeno.stderr).not.toContain(PASSWORD);
   });
 
   it("the table is created on first use by a role that may, and named to an administrator otherwise", async () => {
