@@ -40,6 +40,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
   /** Token requests the slow endpoint received, and answered. */
   let slowReceived = 0;
   let slowAnswered = 0;
+  let hanging = 0;
   const machines: CliHarness[] = [];
   const identities: string[] = [];
   const children: ChildProcess[] = [];
@@ -54,6 +55,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     prepareDatabase(pg, "ci");
     prepareDatabase(pg, "slow");
     prepareDatabase(pg, "reseed");
+    prepareDatabase(pg, "hang");
     storeUrl = (database = "postgres") =>
       `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
@@ -61,8 +63,11 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     // A token endpoint that never answers its first request (the lock holder's) and answers the
     // others at once, for the kill -9 test: nothing the killed holder sent was spent.
     slow = createServer((request, response) => {
-      request.resume();
+      let body = "";
+      request.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
       request.on("end", () => {
+        // A holder that hangs: its refresh token says so, and it is never answered.
+        if (body.includes("hang")) return void hanging++;
         slowReceived++;
         if (slowReceived === 1) return;
         slowAnswered++;
@@ -182,6 +187,35 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     for (const ran of runs) expect(ran.code, ran.stderr).toBe(0);
     expect(new Set(runs.map((ran) => ran.stdout.trim()))).toEqual(new Set(["at-slow-1"]));
     expect(slowReceived).toBe(2);
+  }, 60_000);
+
+  it("a holder that hangs cannot wedge the others: they give up after the lock timeout", async () => {
+    const hangEnv = (i: number, more: Record<string, string> = {}) => ({
+      ...machines[i]!.env,
+      OAUTHX_STORE: storeUrl("hang"),
+      OAUTHX_SLOW_REFRESH_TOKEN: "rt-hang-seed",
+      ...more,
+    });
+    const holder = spawn(BIN.oauthx, ["token", "slow"], { env: hangEnv(0), stdio: "ignore" });
+    children.push(holder);
+    try {
+      for (let waited = 0; hanging === 0; waited += 20) {
+        if (waited > 20_000) throw new Error("the hanging refresh never reached the token endpoint");
+        await sleep(20);
+      }
+      const started = performance.now();
+      const waiter = await run(BIN.oauthx, ["token", "slow"], {
+        env: hangEnv(1, { OAUTHX_LOCK_TIMEOUT_MS: "1500" }),
+      });
+      const tookMs = performance.now() - started;
+      expect(waiter.code).toBe(8);
+      expect(waiter.stderr).toContain("STORE_LOCKED");
+      expect(waiter.stderr).toContain(`127.0.0.1:${pg.port}/hang`);
+      expect(tookMs).toBeGreaterThan(1400);
+      expect(tookMs).toBeLessThan(6_000);
+    } finally {
+      holder.kill("SIGKILL");
+    }
   }, 60_000);
 
   it("two CI jobs on different runners, seeded with the same value, share its successors: no revocation", async () => {
