@@ -417,6 +417,21 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     expect(tls.stderr).not.toContain(PASSWORD);
   });
 
+  it("a machine whose key is not a recipient cannot open the row, and changes nothing", async () => {
+    const before = pg.psql(
+      "SELECT version, encode(sealed, 'hex') FROM oauthx_logins WHERE provider = 'local';",
+    );
+    const stranger = await machines[0]!.oauthx(["token", "local"], {
+      env: { OAUTHX_AGE_IDENTITY: await generateX25519Identity() },
+    });
+    expect(stranger.code).toBe(8);
+    expect(stranger.stderr).toContain("DECRYPT_FAILED");
+    expect(stranger.stdout).toBe("");
+    expect(
+      pg.psql("SELECT version, encode(sealed, 'hex') FROM oauthx_logins WHERE provider = 'local';"),
+    ).toBe(before);
+  });
+
   it("a wrong password is refused by name of host, without the password", async () => {
     const wrong = `postgres://${ROLE}:${encodeURIComponent("not-the-password")}@127.0.0.1:${pg.port}/postgres`;
     const ran = await machines[0]!.oauthx(["token", "local"], { env: { OAUTHX_STORE: wrong } });
