@@ -19,6 +19,7 @@
 //   - a federated CI job's later `oauthx token` (the job's identity token exchanged once, then the
 //     job's cache) beside the warm `token` (bench/federated.ts).
 //   - `oauthx` installed by npm vs the binary run directly (bench/npm.ts).
+//   - a warm `oauthx token` through the shared store on PostgreSQL beside the file (shared-store.ts).
 //
 // Timings come from hyperfine (-N, no shell). Runs are split into passes that alternate between
 // the commands, and each command's times are pooled over the passes before taking the median, so a
@@ -533,6 +534,15 @@ async function main(): Promise<void> {
       token: ["token", "github"],
     });
 
+    process.stderr.write("bench: warm token through the shared store (PostgreSQL)\n");
+    const { sharedStoreWarmToken } = await import("./shared-store.ts");
+    const shared = await sharedStoreWarmToken(
+      tools.hyperfine,
+      setup.oauthx,
+      setup.env.OAUTHX_HOME!,
+      PASSES * RUNS_PER_PASS,
+    );
+
     const version = med("oauthx --version");
     const checks = {
       versionVsFloor: version / floor,
@@ -620,6 +630,7 @@ async function main(): Promise<void> {
       `| CI job, a later \`oauthx token\` (seeded, from the CI cache) ÷ floor, own run | ${fmt(race.ciCached.tokenMs)} ms ÷ ${fmt(race.ciCached.floorMs)} ms = ${fmt(race.ciCached.tokenMs / race.ciCached.floorMs, 2)} | | |`,
       `| federated CI job, a later \`oauthx token\` (identity token exchanged once, then the CI cache) beside the warm \`token\`, own run | ${fmt(federated.tokenMs)} ms vs ${fmt(federated.warmTokenMs)} ms (floor ${fmt(federated.floorMs)} ms; ${federated.exchanges} exchange${federated.exchanges === 1 ? "" : "s"} in the job) | 1 exchange | ${verdict(federated.exchanges === 1)} |`,
       ...npmRows,
+      `| warm \`oauthx token github\` through the shared store (PostgreSQL on 127.0.0.1: connect, SCRAM, one SELECT, decrypt) / the file store, own run | ${fmt(shared.sharedMs)} / ${fmt(shared.fileMs)} ms | | |`,
       "",
       `CPU time per run (median of pass means, user + system): token ${fmt(cpu("oauthx token github"))} ms, gh ${fmt(cpu("gh auth token"))} ms, floor ${fmt(cpu("bun hello world (floor)"))} ms.`,
       "",

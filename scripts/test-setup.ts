@@ -49,6 +49,16 @@ export const REQUIREMENTS: Requirement[] = [
   { what: "script (a terminal for age passphrases, Ctrl-C)", files: ["/usr/bin/script"], debian: "bsdutils" },
   { what: "unshare (a lock held across PID namespaces)", files: ["/usr/bin/unshare"], debian: "util-linux" },
   { what: "sha256sum (release checksums)", files: ["/usr/bin/sha256sum"], debian: "coreutils" },
+  {
+    what: "PostgreSQL server and client (the shared store)",
+    files: [
+      "/usr/lib/postgresql/15/bin/initdb",
+      "/usr/lib/postgresql/15/bin/pg_ctl",
+      "/usr/lib/postgresql/15/bin/psql",
+      "/usr/lib/postgresql/15/bin/pg_dump",
+    ],
+    debian: "postgresql",
+  },
 ];
 
 export function missingRequirements(exists: (file: string) => boolean = existsSync): Requirement[] {

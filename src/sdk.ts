@@ -40,6 +40,11 @@ export interface TokenManagerOptions<P extends ProviderId = ProviderId> {
   env?: Readonly<Record<string, string | undefined>>;
   /** Default: OAUTHX_HOME, else $XDG_CONFIG_HOME/oauthx, else ~/.config/oauthx. */
   home?: string;
+  /**
+   * The shared store, `postgres://…` (docs/shared-store.md), as OAUTHX_STORE does for the CLI.
+   * Needs Bun (its built-in PostgreSQL client). Default: OAUTHX_STORE in env, else the local file.
+   */
+  store?: string;
   /** Tokens handed out stay valid at least this long. Default 60. */
   minTtlSeconds?: number;
   /**
@@ -64,7 +69,8 @@ export class TokenManager<P extends ProviderId = ProviderId> {
     this.profile = options.profile ?? DEFAULT_PROFILE;
     this.#minTtl = options.minTtlSeconds;
     this.#allowHosts = options.allowHosts ?? [];
-    const env = options.env ?? process.env;
+    const given = options.env ?? process.env;
+    const env = options.store === undefined ? given : { ...given, OAUTHX_STORE: options.store };
     this.#ctx = {
       home: options.home ?? defaultOauthxHome(env),
       env,

@@ -76,9 +76,17 @@ export async function diagnose(
   }
 
   let document: StoreDocument | undefined;
+  const { sharedStoreUrl } = await import("../core/shared-store.ts");
+  let shared: URL | undefined;
   try {
-    const { openStore } = await import("../store/store.ts");
-    document = await openStore({ home: ctx.home, env: ctx.env, now: ctx.now }).read();
+    shared = sharedStoreUrl(ctx.env);
+    if (shared) findings.push(await checkShared(ctx, shared));
+  } catch (error) {
+    findings.push(failure("shared store", error));
+  }
+  try {
+    const { openConfiguredStore } = await import("../core/shared-store.ts");
+    document = await (await openConfiguredStore(ctx)).read();
     const count = Object.values(document.profiles).reduce(
       (sum, profiles) => sum + Object.keys(profiles).length,
       0,
@@ -86,9 +94,11 @@ export async function diagnose(
     findings.push({
       check: "store",
       status: "ok",
-      detail: existsSync(files.store)
-        ? `${files.store} decrypts; ${count} login(s)`
-        : "no store yet (nothing logged in)",
+      detail: shared
+        ? `the shared store's rows decrypt; ${count} login(s)`
+        : existsSync(files.store)
+          ? `${files.store} decrypts; ${count} login(s)`
+          : "no store yet (nothing logged in)",
     });
   } catch (error) {
     findings.push(failure("store", error));
@@ -125,6 +135,28 @@ export async function diagnose(
   }
   findings.push(checkBrowser(ctx));
   return findings;
+}
+
+/** OAUTHX_STORE: reachable, a schema this oauthx knows, the four privileges (docs/shared-store.md). */
+async function checkShared(ctx: Context, url: URL): Promise<Finding> {
+  const { checkSharedStore } = await import("../core/shared-store.ts");
+  const { detail, missing, schema } = await checkSharedStore(ctx, url);
+  if (schema === undefined)
+    return {
+      check: "shared store",
+      status: "warn",
+      detail,
+      remedy: "the first login creates it, if the role may (docs/shared-store.md)",
+    };
+  if (missing.length > 0) {
+    return {
+      check: "shared store",
+      status: "fail",
+      detail,
+      remedy: `GRANT ${missing.join(", ")} ON oauthx_logins TO the role in OAUTHX_STORE (docs/shared-store.md)`,
+    };
+  }
+  return { check: "shared store", status: "ok", detail };
 }
 
 function checkHome(home: string): Finding {

@@ -81,8 +81,8 @@ async function chooseLogin(
       ...(named.profile ? { profile: named.profile } : {}),
     },
     async () => {
-      const { openStore } = await import("../store/store.ts");
-      return openStore({ home: ctx.home, env: ctx.env, now: ctx.now }).read();
+      const { openConfiguredStore } = await import("../core/shared-store.ts");
+      return (await openConfiguredStore(ctx)).read();
     },
   );
   switch (match.kind) {

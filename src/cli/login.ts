@@ -10,6 +10,7 @@ import { resolveEndpoints } from "../core/endpoints.ts";
 import { accountLabel, defaultScopes, loginEntry, revokeReplaced } from "../core/login-record.ts";
 import { clientFor } from "../core/provider-client.ts";
 import { DEFAULT_PROFILE } from "../core/session.ts";
+import type { DocumentStore } from "../core/token-manager.ts";
 import { OauthxError } from "../errors.ts";
 import type { TokenSet } from "../oauth/types.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
@@ -82,6 +83,8 @@ export interface Authorized {
   /** The login this profile holds now, if any: its remembered settings were used. */
   stored: TokenEntry | undefined;
   secretFromStdin: string | undefined;
+  /** The store the login was read from (the file, or the shared store): `login` writes it. */
+  store: DocumentStore;
 }
 
 /**
@@ -119,7 +122,7 @@ export async function authorize(
   if (providerId === undefined) throw new OauthxError("USAGE", "missing argument: <provider>");
 
   const { loadRegistry } = await import("../providers/registry.ts");
-  const { openStore } = await import("../store/store.ts");
+  const { openConfiguredStore } = await import("../core/shared-store.ts");
   const entry = (await loadRegistry(ctx.home)).get(providerId);
   const { federation, authorization_endpoint, issuer } = entry.definition;
   if (federation && !authorization_endpoint && !issuer) {
@@ -132,7 +135,7 @@ export async function authorize(
       },
     );
   }
-  const store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
+  const store = await openConfiguredStore(ctx, { provider: providerId, profile });
   const before = await store.read();
   const stored = before.profiles[providerId]?.[profile];
   const resolved = clientFor(ctx, entry, stored, {
@@ -159,7 +162,7 @@ export async function authorize(
   } finally {
     process.off("SIGINT", onSigint);
   }
-  return { providerId, profile, entry, client, tokens, scopes, stored, secretFromStdin };
+  return { providerId, profile, entry, client, tokens, scopes, stored, secretFromStdin, store };
 }
 
 export const command = defineCommand({
@@ -175,13 +178,8 @@ export const command = defineCommand({
     'printf %s "$SECRET" | oauthx login google --client-secret-stdin',
   ],
   async run(ctx, { flags, positionals }) {
-    const { providerId, profile, entry, client, tokens, scopes, stored, secretFromStdin } = await authorize(
-      ctx,
-      flags,
-      positionals[0],
-    );
-    const { openStore } = await import("../store/store.ts");
-    const store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
+    const { providerId, profile, entry, client, tokens, scopes, stored, secretFromStdin, store } =
+      await authorize(ctx, flags, positionals[0]);
     const account = await accountLabel(client, tokens);
     const next = loginEntry({
       client,

@@ -88,6 +88,22 @@ export function withSeedExplained<T>(
   });
 }
 
+/**
+ * With OAUTHX_STORE set, the seeded provider's tokens live in the shared store (docs/shared-store.md):
+ * the seed bootstraps its row only when there is none, and every job on every runner then uses the
+ * newest refresh token there. Undefined when OAUTHX_STORE is unset.
+ */
+export async function openSharedSeededStore(ctx: Context, seed: Seed): Promise<DocumentStore | undefined> {
+  const { sharedStoreUrl, openSharedStore } = await import("./shared-store.ts");
+  const url = sharedStoreUrl(ctx.env);
+  if (!url) return undefined;
+  return openSharedStore(ctx, url, {
+    scope: { provider: seed.provider, profile: seed.profile },
+    seed: seed.value,
+    lockTimeoutMs: lockTimeout(undefined, ctx.env),
+  });
+}
+
 /** How long OAUTHX_ON_ROTATE may run: it holds the CI cache's lock, which others wait 30 s for. */
 export const HOOK_TIMEOUT_MS = 20_000;
 
@@ -98,21 +114,24 @@ export const HOOK_TIMEOUT_MS = 20_000;
  * succeeds ("not yet saved" is the absence of its digest in the cache entry, written with the
  * rotation itself, so no crash can lose it). The hook runs under the cache's lock, so two calls
  * never save in the wrong order, and with signals deferred (`critical`), so a Ctrl-C cannot cut
- * it short or lose the record that it succeeded.
+ * it short or lose the record that it succeeded. With a shared store (OAUTHX_STORE) the next job
+ * reads the newest refresh token there, so a missing hook is no cause for warning.
  */
 export function rotationSaver(
   ctx: Context,
   seed: Seed,
   store: DocumentStore,
   critical: (<T>(section: () => Promise<T>) => Promise<T>) | undefined,
+  options: { shared?: boolean } = {},
 ) {
   return async (provider: string, profile: string, entry: TokenEntry, rotated: boolean): Promise<void> => {
     if (!(await unsaved(entry, seed))) return;
     maskForGitHubActions(ctx, entry.refresh_token);
     const hook = ctx.env.OAUTHX_ON_ROTATE;
+    if (!hook && options.shared) return;
     if (!hook) {
       // Said once, by the call that rotated: there is nothing to retry.
-      if (rotated) warnSpent(ctx, provider, seed);
+      if (rotated && !options.shared) warnSpent(ctx, provider, seed);
       return;
     }
     const decoder = new TextDecoder();

@@ -1,5 +1,6 @@
 // What every token-handling command opens: the provider registry, the store (the encrypted file,
-// or in CI mode the per-job cache seeded from the environment: ci-mode.ts), and the token manager
+// the shared store when OAUTHX_STORE is set: shared-store.ts, or in CI mode the per-job cache
+// seeded from the environment: ci-mode.ts), and the token manager
 // wired to them. A warm `oauthx token` reads the store and nothing else, so the registry and the
 // refresher (refresher.ts, with the protocol code behind it) load only when something asks.
 
@@ -67,9 +68,11 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
       seed = (await import("./ci-seed.ts")).readSeed(ctx.env, provider, profile);
       if (seed) {
         const ci = await import("./ci-mode.ts");
-        store = await ci.openSeededStore(ctx, seed);
+        const shared = await ci.openSharedSeededStore(ctx, seed);
+        store = shared ?? (await ci.openSeededStore(ctx, seed));
         // Rotation matters only for a seed: in the store, the new refresh token replaces the old.
-        afterGet = ci.rotationSaver(ctx, seed, store, critical);
+        // With a shared store the next job finds the newest one there: the hook is optional.
+        afterGet = ci.rotationSaver(ctx, seed, store, critical, { shared: shared !== undefined });
       }
     } catch (error) {
       // A bad seed or cache setting is reported for a provider that exists; a misspelt id first.
@@ -88,8 +91,8 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
     if (federated) ({ federation, store } = federated);
   }
   if (!store) {
-    const { openStore } = await import("../store/store.ts");
-    store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
+    const { openConfiguredStore } = await import("./shared-store.ts");
+    store = await openConfiguredStore(ctx, provider === undefined ? undefined : { provider, profile });
   }
   const manager = new TokenManager({
     store,

@@ -32,7 +32,13 @@ export type DecryptionKey =
 
 export type EncryptionKey =
   | { kind: "passphrase"; passphrase: string; scryptWorkFactor: number }
-  | { kind: "identity"; key: string; source: string };
+  | {
+      kind: "identity";
+      key: string;
+      source: string;
+      /** More age recipients (age1…) a new file is also encrypted to: other machines' keys. */
+      recipients?: readonly string[];
+    };
 
 const BINARY_MAGIC = "age-encryption.org/v1\n";
 const ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
@@ -175,6 +181,15 @@ export async function encryptStore(
       throw invalidIdentity(key.source);
     }
     encrypter.addRecipient(recipient);
+    for (const more of key.recipients ?? []) {
+      try {
+        encrypter.addRecipient(more);
+      } catch {
+        throw new OauthxError("CONFIG_INVALID", "an extra age recipient is not a valid age1… public key", {
+          remedy: "list public keys printed by `age-keygen -y` (OAUTHX_STORE_RECIPIENTS)",
+        });
+      }
+    }
   }
   return { bytes: await encrypter.encrypt(plaintext), header: undefined };
 }

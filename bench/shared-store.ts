@@ -1,0 +1,120 @@
+// The shared store's warm `token` (docs/shared-store.md): connect to PostgreSQL, one SELECT of the
+// login's row, decrypt — beside the local file's warm `token`, in one hyperfine run, against a
+// private server on 127.0.0.1 (test/support/postgres-server.ts; Debian `postgresql`). Run by
+// bench/run.ts; alone: `node bench/shared-store.ts <oauthx binary>` prints the two medians.
+
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+
+const ROOT = join(import.meta.dirname, "..");
+
+export interface SharedStoreTiming {
+  /** Milliseconds, medians. */
+  sharedMs: number;
+  fileMs: number;
+}
+
+/**
+ * `home` must hold a valid github login in its file store; the same entry is put into the shared
+ * store, sealed to a fresh identity.
+ */
+export async function sharedStoreWarmToken(
+  hyperfine: string,
+  oauthx: string,
+  home: string,
+  runs: number,
+): Promise<SharedStoreTiming> {
+  const { startPostgres } = await import("../test/support/postgres-server.ts");
+  const { CREATE_TABLE_SQL } = await import("../src/store/postgres/schema.ts");
+  const { openStore } = await import("../src/store/store.ts");
+  const { getEntry } = await import("../src/store/document.ts");
+  const { generateX25519Identity } = await import("age-encryption");
+  const pg = await startPostgres();
+  const dir = mkdtempSync(join(tmpdir(), "oauthx-bench-shared-"));
+  try {
+    pg.psql(
+      `CREATE ROLE bench LOGIN PASSWORD 'bench';\n${CREATE_TABLE_SQL}\nGRANT SELECT, INSERT, UPDATE, DELETE ON oauthx_logins TO bench;`,
+    );
+    const sharedHome = join(dir, "home");
+    cpSync(home, sharedHome, { recursive: true });
+    const env = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: dir,
+      OAUTHX_HOME: sharedHome,
+      OAUTHX_STORE: `postgres://bench:bench@127.0.0.1:${pg.port}/postgres?sslmode=disable`,
+      OAUTHX_AGE_IDENTITY: await generateX25519Identity(),
+    };
+    const entry = getEntry(await openStore({ home, env: {} }).read(), "github", "default");
+    const put = spawnSync(
+      join(ROOT, "node_modules/.bin/bun"),
+      [join(ROOT, "test/support/shared-store-child.ts"), "put", "github", "default"],
+      {
+        env,
+        input: JSON.stringify(entry),
+        encoding: "utf8",
+      },
+    );
+    if (put.status !== 0) throw new Error(`storing the bench login: ${put.stderr}`);
+    const json = join(dir, "hyperfine.json");
+    const ran = spawnSync(
+      hyperfine,
+      [
+        "-N",
+        "--warmup",
+        "3",
+        "--runs",
+        String(runs),
+        "--export-json",
+        json,
+        "--style",
+        "none",
+        "-n",
+        "shared",
+        `env OAUTHX_HOME=${sharedHome} ${oauthx} token github`,
+        "-n",
+        "file",
+        `env -u OAUTHX_STORE -u OAUTHX_AGE_IDENTITY OAUTHX_HOME=${home} ${oauthx} token github`,
+      ],
+      { env, encoding: "utf8" },
+    );
+    if (ran.status !== 0) throw new Error(`hyperfine: ${ran.stderr}`);
+    const results = (
+      JSON.parse(readFileSync(json, "utf8")) as { results: { command: string; median: number }[] }
+    ).results;
+    const median = (name: string) => (results.find((r) => r.command === name)?.median ?? Number.NaN) * 1000;
+    // Both run through `env` (one exec more each), so the two figures compare like with like.
+    return { sharedMs: median("shared"), fileMs: median("file") };
+  } finally {
+    pg.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) {
+  const [oauthx = join(ROOT, "dist/oauthx")] = process.argv.slice(2);
+  const home = mkdtempSync(join(tmpdir(), "oauthx-bench-home-"));
+  try {
+    const { openStore } = await import("../src/store/store.ts");
+    const { withEntry } = await import("../src/store/document.ts");
+    const now = Math.floor(Date.now() / 1000);
+    await openStore({ home, env: {} }).update((document) =>
+      withEntry(document, "github", "default", {
+        access_token: `gho_${"b".repeat(36)}`,
+        token_type: "bearer",
+        refresh_token: `ghr_${"r".repeat(76)}`,
+        expires_at: now + 30 * 86_400,
+        scopes: ["repo"],
+        obtained_at: now,
+      }),
+    );
+    const timing = await sharedStoreWarmToken("hyperfine", oauthx, home, 30);
+    process.stdout.write(
+      `warm token: shared store ${timing.sharedMs.toFixed(1)} ms, file ${timing.fileMs.toFixed(1)} ms (both through \`env\`)\n`,
+    );
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
