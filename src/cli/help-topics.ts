@@ -103,6 +103,8 @@ policy refused.`,
 OAUTHX_AGE_IDENTITY          the age identity itself, instead of identity.txt
 OAUTHX_AGE_IDENTITY_FILE     a file holding the age identity
 OAUTHX_PASSPHRASE            passphrase mode: the store is encrypted with it, no key on disk
+OAUTHX_STORE                 postgres://…: the shared store for many machines (needs the binary)
+OAUTHX_STORE_RECIPIENTS      the shared store: more age recipients each new row is sealed to
 OAUTHX_<ID>_CLIENT_ID        the OAuth app's client id (<ID>: the provider id in capitals, - as _)
 OAUTHX_<ID>_CLIENT_SECRET    the OAuth app's client secret
 OAUTHX_<ID>_<SETTING>        a --set value (OAUTHX_MICROSOFT_TENANT); one that differs from the login's is refused
