@@ -181,7 +181,7 @@ function setUp(): Setup {
 
 /** A valid github token (30 days left) written through the store API, as `login` would. */
 async function seedStore(home: string): Promise<void> {
-  const { openStore } = await import("../src/store/store.ts");
+  const { openStore } = await import("../src/store/file/store.ts");
   const { withEntry } = await import("../src/store/document.ts");
   const now = Math.floor(Date.now() / 1000);
   await openStore({ home, env: {} }).update((document) =>
@@ -355,7 +355,7 @@ async function ciCachedCall(
 
 async function refreshRace(setup: Setup): Promise<RaceResult> {
   const { startAuthServer, localProviderYaml } = await import("../test/support/auth-server.ts");
-  const { openStore } = await import("../src/store/store.ts");
+  const { openStore } = await import("../src/store/file/store.ts");
   const { getEntry, withEntry } = await import("../src/store/document.ts");
   const server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
   const home = join(setup.dir, "race-home");

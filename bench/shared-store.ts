@@ -29,7 +29,7 @@ export async function sharedStoreWarmToken(
 ): Promise<SharedStoreTiming> {
   const { startPostgres } = await import("../test/support/postgres-server.ts");
   const { CREATE_TABLE_SQL } = await import("../src/store/postgres/schema.ts");
-  const { openStore } = await import("../src/store/store.ts");
+  const { openStore } = await import("../src/store/file/store.ts");
   const { getEntry } = await import("../src/store/document.ts");
   const { generateX25519Identity } = await import("age-encryption");
   const pg = await startPostgres();
@@ -97,7 +97,7 @@ if (import.meta.main) {
   const [oauthx = join(ROOT, "dist/oauthx")] = process.argv.slice(2);
   const home = mkdtempSync(join(tmpdir(), "oauthx-bench-home-"));
   try {
-    const { openStore } = await import("../src/store/store.ts");
+    const { openStore } = await import("../src/store/file/store.ts");
     const { withEntry } = await import("../src/store/document.ts");
     const now = Math.floor(Date.now() / 1000);
     await openStore({ home, env: {} }).update((document) =>

@@ -1,6 +1,6 @@
 // CI mode (README "CI"): a provider whose OAUTHX_<ID>_REFRESH_TOKEN is set works from that refresh
 // token, the seed, with no login and nothing written under OAUTHX_HOME. Every call of a job shares
-// one per-job cache (store/ci-cache.ts), so a job makes one refresh while the access token is fresh
+// one per-job cache (store/ci-cache/ci-cache.ts), so a job makes one refresh while the access token is fresh
 // and, with a rotating provider, always presents the newest refresh token. OAUTHX_CI_CACHE=off
 // keeps the tokens in memory only: each call starts from the seed.
 //
@@ -46,10 +46,10 @@ export async function openSeededStore(
   seed: Seed,
 ): Promise<DocumentStore & { cached?(): Promise<boolean> }> {
   if (!ciCacheEnabled(ctx.env)) {
-    const { seededStore } = await import("../store/env-seeded.ts");
+    const { seededStore } = await import("../store/ci-cache/env-seeded.ts");
     return seededStore({ provider: seed.provider, profile: seed.profile, refreshToken: seed.value });
   }
-  const { openCiCache } = await import("../store/ci-cache.ts");
+  const { openCiCache } = await import("../store/ci-cache/ci-cache.ts");
   return openCiCache({
     parent: ciCacheParentOf(ctx.env),
     provider: seed.provider,

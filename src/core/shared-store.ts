@@ -122,6 +122,6 @@ export async function openConfiguredStore(
       lockTimeoutMs: lockTimeout(undefined, ctx.env),
     });
   }
-  const { openStore } = await import("../store/store.ts");
+  const { openStore } = await import("../store/file/store.ts");
   return openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
 }

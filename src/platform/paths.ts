@@ -55,7 +55,7 @@ export interface CiCacheLocationInputs {
 }
 
 /**
- * Where CI mode makes its per-job cache directory (store/ci-cache.ts, which names it from the
+ * Where CI mode makes its per-job cache directory (store/ci-cache/ci-cache.ts, which names it from the
  * seed): OAUTHX_CI_CACHE_DIR when set, else GitHub Actions' per-job $RUNNER_TEMP (emptied after
  * every job), else the system temp dir. Never under OAUTHX_HOME, which CI mode never writes.
  */

@@ -54,7 +54,7 @@ export interface TokenEntry {
   rotation_saved?: string;
   /**
    * When `oauthx export --refresh-token` last printed this login's refresh token: another holder
-   * may refresh the same grant, so a refused refresh says so (cli/export.ts).
+   * may refresh the same grant, so a refused refresh says so (cli/tokens/export.ts).
    */
   exported_at?: EpochSeconds;
 }

@@ -13,13 +13,13 @@ export {
   withEntry,
   withoutEntry,
 } from "./document.ts";
-export { IDENTITY_ENV, IDENTITY_FILE_ENV } from "./identity.ts";
-export { type LockRecord, readLockRecord } from "./lock.ts";
-export { DEFAULT_LOCK_TIMEOUT_MS, LOCK_TIMEOUT_ENV } from "./lock-timeout.ts";
 export {
   type OpenStoreOptions,
   openStore,
   PASSPHRASE_ENV,
   type Store,
   type StoreUpdate,
-} from "./store.ts";
+} from "./file/store.ts";
+export { IDENTITY_ENV, IDENTITY_FILE_ENV } from "./identity.ts";
+export { type LockRecord, readLockRecord } from "./lock.ts";
+export { DEFAULT_LOCK_TIMEOUT_MS, LOCK_TIMEOUT_ENV } from "./lock-timeout.ts";

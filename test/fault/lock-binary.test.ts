@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type TokenEntry, withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { BIN, run } from "../support/run-node.ts";
 
 /** A new PID namespace with its own /proc, as a container has; killed with its parent. */

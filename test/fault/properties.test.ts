@@ -22,7 +22,7 @@ import type { ProviderEntry } from "../../src/providers/registry.ts";
 import type { BuiltinProvider } from "../../src/providers/schema.ts";
 import { mergeUserProviders } from "../../src/providers/user-providers.ts";
 import { parseDocument, serializeDocument, withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 
 /** Runs `f`; returns its value, or the OauthxError it threw. Anything else fails the property. */
 function typedOutcome<T>(f: () => T): T | OauthxError {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getEntry, withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { BIN } from "../support/run-node.ts";
 
 describe.each(["SIGTERM", "SIGINT"] as const)("%s during a rotating refresh", (signal) => {

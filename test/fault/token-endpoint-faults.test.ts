@@ -19,7 +19,7 @@ import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { isTimeoutFailure } from "../../src/oauth/http.ts";
 import { refreshToken } from "../../src/oauth/token-endpoint.ts";
 import { getEntry, type TokenEntry, withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { BIN, run } from "../support/run-node.ts";
 
 const REFRESH_TOKEN = "rt-fault-test-never-printed";

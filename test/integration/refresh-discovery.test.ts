@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { refresherFor } from "../../src/core/refresher.ts";
 import { openSession } from "../../src/core/session.ts";
 import { withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { fakeContext } from "../support/fake-context.ts";
 import { type ListeningServer, listenOnLoopback } from "../support/loopback-http.ts";
 import { useTempHome } from "../support/store-temp-home.ts";

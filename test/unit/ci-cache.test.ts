@@ -18,9 +18,9 @@ import { ciCacheEnabled } from "../../src/core/ci-mode.ts";
 import { readSeed } from "../../src/core/ci-seed.ts";
 import { isOauthxError } from "../../src/errors.ts";
 import { ciCacheParent } from "../../src/platform/paths.ts";
-import { openCiCache } from "../../src/store/ci-cache.ts";
+import { openCiCache } from "../../src/store/ci-cache/ci-cache.ts";
+import { deriveSealingKeys, seal, unseal } from "../../src/store/ci-cache/sealed-file.ts";
 import { getEntry, type TokenEntry, withEntry } from "../../src/store/document.ts";
-import { deriveSealingKeys, seal, unseal } from "../../src/store/sealed-file.ts";
 
 const SEED = "rt-seed-0123456789abcdef";
 const bytes = (text: string) => new TextEncoder().encode(text);

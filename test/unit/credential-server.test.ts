@@ -4,7 +4,7 @@
 import { request } from "node:http";
 import { networkInterfaces } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CredentialServer, startCredentialServer } from "../../src/cli/credential-server.ts";
+import { type CredentialServer, startCredentialServer } from "../../src/cli/tokens/credential-server.ts";
 import { OauthxError } from "../../src/errors.ts";
 import type { TokenEntry } from "../../src/store/document.ts";
 

@@ -1,7 +1,7 @@
 // The Kubernetes ExecCredential kube-credential prints, and the KUBERNETES_EXEC_INFO it reads.
 
 import { describe, expect, it } from "vitest";
-import { execCredential, readExecInfo } from "../../src/cli/exec-credential.ts";
+import { execCredential, readExecInfo } from "../../src/cli/integrations/exec-credential.ts";
 import { OauthxError } from "../../src/errors.ts";
 
 const V1 = "client.authentication.k8s.io/v1";

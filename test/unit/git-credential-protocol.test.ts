@@ -2,7 +2,10 @@
 // it writes.
 
 import { describe, expect, it } from "vitest";
-import { formatCredential, parseCredentialRequest } from "../../src/cli/git-credential-protocol.ts";
+import {
+  formatCredential,
+  parseCredentialRequest,
+} from "../../src/cli/integrations/git-credential-protocol.ts";
 import { OauthxError } from "../../src/errors.ts";
 
 describe("parseCredentialRequest", () => {

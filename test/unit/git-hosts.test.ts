@@ -1,8 +1,8 @@
-// Which login answers git for a host (src/cli/git-hosts.ts): providers' git_hosts, filled from
+// Which login answers git for a host (src/cli/integrations/git-hosts.ts): providers' git_hosts, filled from
 // each login's remembered settings, with the profile rules and the refusals.
 
 import { describe, expect, it } from "vitest";
-import { findGitLogin, type GitLoginQuery } from "../../src/cli/git-hosts.ts";
+import { findGitLogin, type GitLoginQuery } from "../../src/cli/integrations/git-hosts.ts";
 import { builtinProviders } from "../../src/providers/generated/index.ts";
 import { type ProviderEntry, Registry } from "../../src/providers/registry.ts";
 import type { BuiltinProvider } from "../../src/providers/schema.ts";

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { shellWord } from "../../scripts/shell-word.ts";
 import { main } from "../../src/main.ts";
 import { parseDocument, withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { fakeContext } from "../support/fake-context.ts";
 import { listenOnLoopback } from "../support/loopback-http.ts";
 

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../../src/main.ts";
 import { withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { fakeContext } from "../support/fake-context.ts";
 
 describe("newcomer messages", () => {

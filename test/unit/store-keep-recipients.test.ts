@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
 import { type StoreDocument, withEntry } from "../../src/store/document.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { formatIdentityFile } from "../../src/store/identity.ts";
-import { openStore } from "../../src/store/store.ts";
 import { modeOf, sampleEntry, useTempHome } from "../support/store-temp-home.ts";
 
 const tempHome = useTempHome();

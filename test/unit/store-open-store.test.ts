@@ -4,7 +4,7 @@ import { Encrypter, generateX25519Identity, identityToRecipient } from "age-encr
 import { describe, expect, it } from "vitest";
 import { type ErrorCode, isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { emptyDocument, type StoreDocument, withEntry } from "../../src/store/document.ts";
-import { type OpenStoreOptions, openStore } from "../../src/store/store.ts";
+import { type OpenStoreOptions, openStore } from "../../src/store/file/store.ts";
 import { rejection } from "../support/rejection.ts";
 import { deadPid } from "../support/store-spawn.ts";
 import { fingerprint, modeOf, sampleEntry, useTempHome } from "../support/store-temp-home.ts";

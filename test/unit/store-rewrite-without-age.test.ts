@@ -10,8 +10,8 @@ import { bech32 } from "@scure/base";
 import { describe, expect, it, vi } from "vitest";
 import { tryDecryptX25519 } from "../../src/store/age-fast-read.ts";
 import { type StoreDocument, withEntry } from "../../src/store/document.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { formatIdentityFile } from "../../src/store/identity.ts";
-import { openStore } from "../../src/store/store.ts";
 import {
   AGE_VERSION_LINE,
   ageMacLine,

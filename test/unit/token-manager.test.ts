@@ -8,7 +8,7 @@ import {
 } from "../../src/core/token-manager.ts";
 import { OauthxError } from "../../src/errors.ts";
 import { emptyDocument, getEntry, type TokenEntry, withEntry } from "../../src/store/document.ts";
-import { openStore } from "../../src/store/store.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { fingerprint, useTempHome } from "../support/store-temp-home.ts";
 
 const NOW = 1_800_000_000_000;

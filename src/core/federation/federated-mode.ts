@@ -1,7 +1,7 @@
 // Federated CI mode (docs/ci.md "No stored secret"): a provider whose entry has a `federation`
 // block gets its tokens by exchanging the job's own OIDC identity token (exchange.ts), with no
 // stored secret. Like seeded CI mode (ci-mode.ts) it writes nothing under OAUTHX_HOME, and the calls
-// of a job share one per-job cache (store/ci-cache.ts), so one exchange serves them all while the
+// of a job share one per-job cache (store/ci-cache/ci-cache.ts), so one exchange serves them all while the
 // access token is fresh.
 //
 // Which mode, for a provider:

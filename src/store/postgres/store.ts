@@ -16,6 +16,7 @@
 
 import { createHash } from "node:crypto";
 import { isOauthxError, OauthxError } from "../../errors.ts";
+import { seededDocument } from "../ci-cache/env-seeded.ts";
 import {
   emptyDocument,
   findDocumentProblem,
@@ -27,7 +28,6 @@ import {
   withEntry,
 } from "../document.ts";
 import { type KeptHeader, preloadAge } from "../encryption.ts";
-import { seededDocument } from "../env-seeded.ts";
 import { ensureSchema, TABLE } from "./schema.ts";
 import type { RowSealer } from "./sealing.ts";
 import type { SqlClient, SqlQuery } from "./sql.ts";
