@@ -61,7 +61,7 @@ export async function diagnose(ctx: Context, options: { offline: boolean }): Pro
   let registry: Registry | undefined;
   try {
     const { loadRegistry } = await import("../providers/registry.ts");
-    registry = await loadRegistry(ctx.home);
+    registry = await loadRegistry(ctx.home, { env: ctx.env });
     const user = existsSync(files.providers) ? `; ${files.providers} is valid` : "";
     findings.push({ check: "providers", status: "ok", detail: `${registry.ids().length} providers${user}` });
   } catch (error) {

@@ -58,7 +58,7 @@ export async function addProviderFromIssuer(ctx: Context, input: IssuerLogin): P
   }
 
   const { loadRegistry } = await import("../providers/registry.ts");
-  const registry = await loadRegistry(ctx.home);
+  const registry = await loadRegistry(ctx.home, { env: ctx.env });
   const existing = registry.list().find((entry) => entry.id === id);
   if (existing) {
     throw new OauthxError(

@@ -101,7 +101,7 @@ export const command = defineCommand({
 
     const { loadRegistry } = await import("../providers/registry.ts");
     const { openStore } = await import("../store/store.ts");
-    const entry = (await loadRegistry(ctx.home)).get(providerId);
+    const entry = (await loadRegistry(ctx.home, { env: ctx.env })).get(providerId);
     const store = openStore({ home: ctx.home, env: ctx.env, now: ctx.now });
     const before = await store.read();
     const stored = before.profiles[providerId]?.[profile];
