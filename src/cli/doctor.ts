@@ -100,12 +100,12 @@ export async function diagnose(ctx: Context, options: { offline: boolean }): Pro
         entry.refresh_token && registry ? credentialsProblem(ctx, registry, provider, entry) : undefined;
       const remedy = refreshProblem
         ? refreshProblem.remedy
-        : state === "needs login"
+        : state === "needs login" || state === "refresh refused"
           ? loginCommand(provider, profile)
           : undefined;
       findings.push({
         check: `login ${provider}/${profile}`,
-        status: refreshProblem || state === "needs login" ? "warn" : "ok",
+        status: refreshProblem || state === "needs login" || state === "refresh refused" ? "warn" : "ok",
         detail: refreshProblem ? `${detail}; a refresh would fail: ${refreshProblem.message}` : detail,
         ...(remedy ? { remedy } : {}),
       });

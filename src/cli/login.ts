@@ -9,11 +9,12 @@ import { clientFor } from "../core/provider-client.ts";
 import { DEFAULT_PROFILE } from "../core/session.ts";
 import { OauthxError } from "../errors.ts";
 import type { TokenSet } from "../oauth/types.ts";
-import type { StoreDocument } from "../store/document.ts";
+import type { StoreDocument, TokenEntry } from "../store/document.ts";
 import { defineCommand } from "./command.ts";
 import { parseDuration } from "./duration.ts";
 import { codeFlow } from "./login-code-flow.ts";
 import { deviceFlow } from "./login-device-flow.ts";
+import { relativeTime } from "./output.ts";
 
 export const command = defineCommand({
   // With --issuer the provider id is optional (a slug of --name); run() checks it otherwise.
@@ -165,14 +166,36 @@ export const command = defineCommand({
       );
     }
     ctx.stderr.write(`Logged in to ${name}${who}${where}.\n`);
-    if (!next.refresh_token) {
-      ctx.stderr.write(
-        `note: ${name} issued no refresh token; log in again when the token expires${entry.definition.refresh.issued ? ` (refresh tokens: ${entry.definition.refresh.issued})` : ""}.\n`,
-      );
-    }
+    if (!next.refresh_token)
+      ctx.stderr.write(noRefreshTokenNote(name, scopes, next, ctx.now(), entry.definition));
     return 0;
   },
 });
+
+/**
+ * A login without a refresh token ends when its access token does. Asked for with offline_access
+ * and not given, that is a surprise an hour later unless said now, with the likely reason: OIDC
+ * Core §11 has a server honour offline_access only with prompt=consent (LemonLDAP::NG drops it
+ * otherwise), and authorize_params can send that.
+ */
+function noRefreshTokenNote(
+  name: string,
+  scopes: readonly string[],
+  next: TokenEntry,
+  nowMs: number,
+  definition: { refresh: { issued?: string }; authorize_params: Record<string, string> },
+): string {
+  const left = next.expires_at === undefined ? "" : ` (${relativeTime(next.expires_at - nowMs / 1000)})`;
+  if (!scopes.includes("offline_access")) {
+    const how = definition.refresh.issued ? ` (refresh tokens: ${definition.refresh.issued})` : "";
+    return `note: ${name} issued no refresh token; log in again when the token expires${left}${how}.\n`;
+  }
+  const consent =
+    definition.authorize_params.prompt === undefined
+      ? "the server may grant offline_access only with prompt=consent (OpenID Connect Core §11): add `authorize_params: { prompt: consent }` to the provider entry and log in again"
+      : "check that the client may use the refresh_token grant at the server";
+  return `warning: ${name} issued no refresh token although offline_access was asked for: this login ends when its token expires${left}.\n  → ${consent}.\n`;
+}
 
 function parsePort(value: string): number {
   const port = Number(value);

@@ -66,6 +66,7 @@ export function refresherFor(
           timeoutMs: REFRESH_TIMEOUT_MS,
           retry: REFRESH_RETRY,
           relogin_remedy: loginRemedy(entry.id, profile),
+          refreshed_before: stored.refreshed_at !== undefined,
         },
       );
     const tokens = session.seed

@@ -47,6 +47,10 @@ export interface TokenEntry {
    * provider's endpoints and API (core/origin-binding.ts). Absent in logins of older versions.
    */
   origins?: string[];
+  /** When a refresh last succeeded: the server has accepted this login's refresh request before. */
+  refreshed_at?: EpochSeconds;
+  /** When the server refused this login's refresh token: the login ends when its token expires. */
+  refresh_refused_at?: EpochSeconds;
 }
 
 /** Discovery metadata (RFC 8414 / OIDC) as fetched, plus when. */
@@ -98,6 +102,8 @@ const ENTRY_FIELDS: Record<string, { check: Check; optional?: true }> = {
   },
   vars: { check: isStringRecord, optional: true },
   origins: { check: isStringArray, optional: true },
+  refreshed_at: { check: isEpochSeconds, optional: true },
+  refresh_refused_at: { check: isEpochSeconds, optional: true },
 };
 
 function entryProblem(entry: unknown, path: string): string | undefined {
