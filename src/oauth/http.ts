@@ -20,7 +20,7 @@ const DEFAULT_RETRY_LIMIT = 2;
 const DEFAULT_MAX_RETRY_AFTER_MS = 10_000;
 
 export interface HttpRequest {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "HEAD" | "POST" | "DELETE";
   url: URL;
   headers?: Record<string, string>;
   /** A form body (application/x-www-form-urlencoded) or a JSON document. */
@@ -125,7 +125,7 @@ export async function sendHttp(request: HttpRequest, options: HttpOptions = {}):
       throwHttpErrors: (status) => status === 429 || status === 503,
       retry: {
         limit: options.retry?.limit ?? DEFAULT_RETRY_LIMIT,
-        methods: ["get", "post", "delete"],
+        methods: ["get", "head", "post", "delete"],
         statusCodes: [429, 503],
         afterStatusCodes: [429, 503],
         maxRetryAfter: options.retry?.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
