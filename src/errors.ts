@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   REFRESH_REJECTED: EXIT.token,
   INVALID_RESPONSE: EXIT.token,
   NETWORK: EXIT.network,
+  TLS_UNTRUSTED: EXIT.network,
   STORE_LOCKED: EXIT.store,
   STORE_CORRUPT: EXIT.store,
   STORE_PERMISSIONS: EXIT.store,
