@@ -17,18 +17,21 @@ export interface TrailingSlashDiscovery {
 
 /**
  * Serves `metadata(issuer)` at the slash-terminated address. `redirectTo` overrides the 301's
- * Location (to test a redirect to another origin or a loop).
+ * Location (to test a redirect to another origin or a loop); `withoutQuirk` serves the document
+ * at the address without the slash too (the bench's baseline).
  */
 export async function startTrailingSlashDiscovery(
   metadata: (issuer: string) => Record<string, unknown>,
-  options: { redirectTo?: (path: string) => string } = {},
+  options: { redirectTo?: (path: string) => string; withoutQuirk?: boolean } = {},
 ): Promise<TrailingSlashDiscovery> {
   const paths: string[] = [];
   let issuer = "";
   const server = createServer((request, response) => {
     const path = request.url ?? "/";
     paths.push(path);
-    if (path === "/o/.well-known/openid-configuration") {
+    if (path === "/o/.well-known/openid-configuration" && options.withoutQuirk) {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(metadata(issuer)));
+    } else if (path === "/o/.well-known/openid-configuration") {
       response.writeHead(301, { location: options.redirectTo?.(path) ?? `${path}/` }).end();
     } else if (path === "/o/.well-known/openid-configuration/") {
       response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(metadata(issuer)));
