@@ -13,6 +13,7 @@
 
 import ky, { isHTTPError, isTimeoutError } from "ky";
 import { OauthxError } from "../errors.ts";
+import { untrustedCertificate } from "./certificate-error.ts";
 import type { HttpOptions } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -75,45 +76,6 @@ function networkErrorCode(error: unknown): string | undefined {
     // Deno has no codes, only messages.
     if (/connection refused/i.test(current.message)) return "connection refused";
     if (/dns error/i.test(current.message)) return "DNS lookup failed";
-    current = current.cause;
-  }
-  return undefined;
-}
-
-/**
- * Certificate verification failures, by the codes Node (OpenSSL's names), Bun (the same names)
- * and Deno (rustls's words, in the message only) give them. Named, because "could not reach host"
- * sends a user behind a company's TLS inspection to check the network, when the fix is to trust
- * the company's root CA. Verification is never turned off: the remedy adds a trusted root.
- */
-const CERTIFICATE_CODES = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "UNABLE_TO_GET_CRL",
-  "CERT_UNTRUSTED",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "CERT_REVOKED",
-  "CERT_SIGNATURE_FAILURE",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "HOSTNAME_MISMATCH",
-]);
-const CERTIFICATE_MESSAGE =
-  /invalid peer certificate|certificate verify failed|UnknownIssuer|NotValidForName|self[- ]signed certificate/i;
-
-/** The certificate problem in the error chain (a code, or "certificate rejected"), if there is one. */
-export function certificateProblem(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 6 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string" && CERTIFICATE_CODES.has(code)) return code;
-    if (CERTIFICATE_MESSAGE.test(current.message)) {
-      const word = /UnknownIssuer|NotValidForName|Expired|self[- ]signed certificate/i.exec(current.message);
-      return word ? word[0] : "certificate rejected";
-    }
     current = current.cause;
   }
   return undefined;
@@ -201,13 +163,8 @@ export async function sendHttp(request: HttpRequest, options: HttpOptions = {}):
       timeouts.add(timeout);
       throw timeout;
     }
-    const certificate = certificateProblem(error);
-    if (certificate !== undefined) {
-      throw new OauthxError("TLS_UNTRUSTED", `the certificate of ${host} is not trusted (${certificate})`, {
-        remedy:
-          "behind a TLS-inspecting proxy or a private CA, point NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE) at its root CA certificate (PEM); docs/security.md",
-      });
-    }
+    const untrusted = untrustedCertificate(host, error);
+    if (untrusted) throw untrusted;
     const detail = networkErrorCode(error);
     throw new OauthxError("NETWORK", `could not reach ${host}${detail ? ` (${detail})` : ""}`, {
       remedy: "check your connection, proxy settings and the endpoint's host name",

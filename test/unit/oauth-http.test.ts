@@ -6,7 +6,8 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { certificateProblem, failedBeforeSending, isTimeoutFailure, sendHttp } from "../../src/oauth/http.ts";
+import { certificateProblem } from "../../src/oauth/certificate-error.ts";
+import { failedBeforeSending, isTimeoutFailure, sendHttp } from "../../src/oauth/http.ts";
 import { listenOnLoopback } from "../support/loopback-http.ts";
 import { rejection } from "../support/rejection.ts";
 
