@@ -40,7 +40,11 @@ export const REQUIREMENTS: Requirement[] = [
     debian: "git",
   },
   { what: "kubectl (exec credential plugin)", files: ["/usr/bin/kubectl"], debian: "kubernetes-client" },
-  { what: "openssl (kubectl's TLS test server)", files: ["/usr/bin/openssl"], debian: "openssl" },
+  {
+    what: "openssl (TLS test servers: kubectl's, a private CA)",
+    files: ["/usr/bin/openssl"],
+    debian: "openssl",
+  },
   {
     what: "ssh-keygen (an ssh recipient in the store)",
     files: ["/usr/bin/ssh-keygen"],

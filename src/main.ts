@@ -80,7 +80,10 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
     }
     return await command.run(ctx, input);
   } catch (thrown) {
-    const error = toOauthxError(thrown);
+    let error = toOauthxError(thrown);
+    // In CI mode no remedy names `oauthx login` (core/ci-remedy.ts); loaded only on this path.
+    if (error.remedy?.includes("oauthx login"))
+      error = (await import("./core/ci-remedy.ts")).inCiTerms(error, ctx.env);
     if (error.code === "USAGE" && !wantsJson)
       return usageError(ctx, error, synopsis(entry, command), entry.name);
     reportError(ctx, usageRemedy(error, entry, command), wantsJson);

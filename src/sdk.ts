@@ -11,11 +11,12 @@
 
 import process from "node:process";
 import { resolveApiUrl } from "./core/api-url.ts";
+import { inCiTerms } from "./core/ci-remedy.ts";
 import type { Context } from "./core/context.ts";
 import { clientFor } from "./core/provider-client.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
 import { loginCommand } from "./core/token-manager.ts";
-import { OauthxError } from "./errors.ts";
+import { isOauthxError, OauthxError } from "./errors.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
 import type { BuiltinProviderId, ProviderScope } from "./providers/generated/types.ts";
 import type { TokenEntry } from "./store/document.ts";
@@ -112,6 +113,15 @@ export class TokenManager<P extends ProviderId = ProviderId> {
   }
 
   async #entry(options: { minTtlSeconds?: number; force?: boolean }): Promise<TokenEntry> {
+    try {
+      return await this.#checkedEntry(options);
+    } catch (error) {
+      // In CI mode no remedy names `oauthx login` (core/ci-remedy.ts).
+      throw isOauthxError(error) ? inCiTerms(error, this.#ctx.env) : error;
+    }
+  }
+
+  async #checkedEntry(options: { minTtlSeconds?: number; force?: boolean }): Promise<TokenEntry> {
     const session = await this.#open();
     const minTtl = options.minTtlSeconds ?? this.#minTtl;
     const token = await session.manager.getToken({

@@ -16,6 +16,7 @@ import { ciCacheParent } from "../platform/paths.ts";
 import { runHook } from "../platform/run-hook.ts";
 import { getEntry, type TokenEntry, withEntry } from "../store/document.ts";
 import { lockTimeout } from "../store/lock-timeout.ts";
+import { reseedRemedy } from "./ci-remedy.ts";
 import type { Seed } from "./ci-seed.ts";
 import type { Context } from "./context.ts";
 import { maskForGitHubActions } from "./github-actions.ts";
@@ -66,9 +67,7 @@ export async function openSeededStore(
  * or a successor the cache held) and what a pipeline can do. `oauthx login` is no remedy there.
  */
 export function explainRefusedSeed(error: OauthxError, seed: Seed, presentedSeed: boolean): OauthxError {
-  const remedy =
-    `re-seed ${seed.variable}: on a workstation, \`oauthx seed ${seed.provider}\` into the CI secret; ` +
-    "set OAUTHX_ON_ROTATE so every rotation is saved (`oauthx help ci`)";
+  const remedy = reseedRemedy(seed.provider);
   const what = presentedSeed
     ? `the refresh token in ${seed.variable} is spent or revoked (rotated away by an earlier run, or used by another job sharing it)`
     : `the refresh token cached for ${seed.variable} was refused: the grant was revoked`;

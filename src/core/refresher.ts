@@ -72,6 +72,7 @@ export function refresherFor(
             stored.exported_at === undefined
               ? loginRemedy(entry.id, profile)
               : exportedRemedy(entry.id, profile),
+          refreshed_before: stored.refreshed_at !== undefined,
         },
       );
     const tokens = session.seed

@@ -52,7 +52,7 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
   const loadRegistry = () => {
     // CI mode writes nothing under OAUTHX_HOME, not even the providers parse memo.
     registry ??= import("../providers/registry.ts").then((module) =>
-      module.loadRegistry(ctx.home, { remember: !ciMode && !maybeFederated }),
+      module.loadRegistry(ctx.home, { remember: !ciMode && !maybeFederated, env: ctx.env }),
     );
     return registry;
   };

@@ -173,15 +173,7 @@ export class TokenManager {
           // with a lifetime shorter than minTtl every waiter would do so, one after the other.
           if (seen && entry.access_token !== seen.access_token && isUnexpired(entry, this.#now()))
             return current;
-          if (!entry.refresh_token) {
-            throw new OauthxError(
-              "AUTH_REQUIRED",
-              `the ${provider} token has expired and there is no refresh token`,
-              {
-                remedy: loginRemedy(provider, profile),
-              },
-            );
-          }
+          if (!entry.refresh_token) throw noRefreshToken(provider, profile, entry, this.#now());
           used = entry.refresh_token;
           this.#store.prepareWrite?.();
           const tokens = await request.refresher(entry);
@@ -199,10 +191,49 @@ export class TokenManager {
         // sharing this home, or a store edited by hand): prefer their result to a re-login.
         const latest = getEntry(await this.#store.read(), provider, profile);
         if (latest && latest.refresh_token !== used && isFresh(latest, minTtl, this.#now())) return latest;
+        await this.#recordRefusal(provider, profile, used);
       }
       throw error;
     }
   }
+
+  /**
+   * Notes in the entry that the server refused its refresh token, so that `status` and `doctor`
+   * show the login as ending rather than as one a refresh will renew. Only if the entry still
+   * holds the token that was refused; a failure to note it never hides the refusal itself.
+   */
+  async #recordRefusal(provider: string, profile: string, refused: string): Promise<void> {
+    try {
+      await this.#store.update((current) => {
+        const entry = getEntry(current, provider, profile);
+        if (entry?.refresh_token !== refused) return current;
+        const at = Math.floor(this.#now() / 1000);
+        return withEntry(current, provider, profile, { ...entry, refresh_refused_at: at });
+      });
+    } catch {
+      // The store is locked or unwritable: the error being reported says what matters.
+    }
+  }
+}
+
+/**
+ * A refresh asked of a login that holds no refresh token: the server issued none (a login without
+ * offline_access, or a server that drops it without prompt=consent). Said as such; while the
+ * access token is valid, "expired" would be wrong.
+ */
+function noRefreshToken(provider: string, profile: string, entry: TokenEntry, nowMs: number): OauthxError {
+  const left = entry.expires_at === undefined ? undefined : entry.expires_at - nowMs / 1000;
+  const state =
+    entry.access_token !== "" && (left === undefined || left > 0)
+      ? `its token is valid${left === undefined ? "" : ` for ${left < 120 ? `${Math.round(left)} s` : `${Math.round(left / 60)} min`} more`}`
+      : "its token has expired";
+  return new OauthxError(
+    "AUTH_REQUIRED",
+    `the ${provider} login has no refresh token (the server issued none); ${state}`,
+    {
+      remedy: `${loginRemedy(provider, profile)} when it expires; a refresh token needs the offline_access scope, and some servers also prompt=consent`,
+    },
+  );
 }
 
 function requireEntry(document: StoreDocument, provider: string, profile: string): TokenEntry {
@@ -301,6 +332,7 @@ function mergeRefreshed(entry: TokenEntry, tokens: RefreshedTokens, nowMs: numbe
     refresh_token: tokens.refresh_token ?? entry.refresh_token,
     scopes: tokens.scope ?? entry.scopes,
     obtained_at: Math.floor(nowMs / 1000),
+    refreshed_at: Math.floor(nowMs / 1000),
     extra: { ...entry.extra, ...tokens.extra },
     ...(entry.origins === undefined && tokens.origins !== undefined ? { origins: tokens.origins } : {}),
     ...(tokens.id_token !== undefined ? { id_token: tokens.id_token } : {}),
@@ -309,6 +341,8 @@ function mergeRefreshed(entry: TokenEntry, tokens: RefreshedTokens, nowMs: numbe
   if (expiry === undefined) delete next.expires_at;
   else next.expires_at = expiry;
   if (next.refresh_token === undefined) delete next.refresh_token;
+  // Another process's refresh may follow a refusal seen here: a working refresh token again.
+  delete next.refresh_refused_at;
   if (Object.keys(next.extra ?? {}).length === 0) delete next.extra;
   return next;
 }

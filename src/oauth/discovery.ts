@@ -109,24 +109,70 @@ export async function discover(
       remedy: "fix the provider's issuer",
     });
   }
-  let lastStatus = 0;
-  for (const url of discoveryUrls(issuer)) {
-    const result = await sendHttp({ method: "GET", url, headers: { accept: "application/json" } }, options);
-    lastStatus = result.status;
-    if (result.status < 200 || result.status >= 300) continue;
-    const document = parseJsonObject(result.body);
+  const tried: string[] = [];
+  for (const first of discoveryUrls(issuer)) {
+    const found = await fetchFollowingRedirects(first, options, tried);
+    if (found === undefined) continue;
+    const document = parseJsonObject(found.body);
     if (document === undefined) {
       throw new OauthxError(
         "INVALID_RESPONSE",
-        `the discovery document at ${describeEndpoint(url)} is not a JSON object`,
+        `the discovery document at ${describeEndpoint(found.url)} is not a JSON object`,
         {
           remedy: "check the provider's issuer",
         },
       );
     }
-    return validateMetadata(document, issuer, url);
+    return validateMetadata(document, issuer, found.url);
   }
-  throw new OauthxError("CONFIG_INVALID", `no discovery document for ${issuer} (HTTP ${lastStatus})`, {
+  // Every address and its answer: a 301 on the first is often the whole story, and hiding it
+  // behind the last URL's 404 sends the user looking in the wrong place.
+  throw new OauthxError("CONFIG_INVALID", `no discovery document for ${issuer}: ${tried.join("; ")}`, {
     remedy: "check the issuer, or configure the endpoints in the provider entry",
   });
+}
+
+/** Redirects followed per well-known address; a server needs one (a trailing slash), not a chain. */
+const MAX_DISCOVERY_REDIRECTS = 3;
+
+/**
+ * GETs a well-known address, following redirects within its origin only: some servers serve the
+ * document at the same path with a trailing slash (Django OAuth Toolkit answers 301 without it).
+ * Nothing secret is sent on a discovery GET, and the issuer check still applies to what is found;
+ * staying on the origin keeps a redirect from making another host the source of the endpoints.
+ * Records each address and its answer in `tried`.
+ */
+async function fetchFollowingRedirects(
+  first: URL,
+  options: HttpOptions,
+  tried: string[],
+): Promise<{ url: URL; body: string } | undefined> {
+  let url = first;
+  for (let hop = 0; ; hop++) {
+    const result = await sendHttp({ method: "GET", url, headers: { accept: "application/json" } }, options);
+    const where = describeEndpoint(url);
+    if (result.status >= 200 && result.status < 300) return { url, body: result.body };
+    const location = result.headers.get("location");
+    const redirect = REDIRECTS.has(result.status) && location !== null ? resolve(location, url) : undefined;
+    if (redirect === undefined) {
+      tried.push(`${where} answered HTTP ${result.status}`);
+      return undefined;
+    }
+    if (redirect.origin !== url.origin || !isSecureEndpoint(redirect)) {
+      tried.push(`${where} redirected to another origin, ${redirect.origin}, not followed`);
+      return undefined;
+    }
+    if (hop >= MAX_DISCOVERY_REDIRECTS) {
+      tried.push(`${where} answered HTTP ${result.status} after ${hop} redirects, not followed further`);
+      return undefined;
+    }
+    tried.push(`${where} answered HTTP ${result.status} → ${describeEndpoint(redirect)}`);
+    url = redirect;
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+function resolve(location: string, base: URL): URL | undefined {
+  return URL.canParse(location, base) ? new URL(location, base) : undefined;
 }

@@ -13,6 +13,7 @@
 
 import ky, { isHTTPError, isTimeoutError } from "ky";
 import { OauthxError } from "../errors.ts";
+import { untrustedCertificate } from "./certificate-error.ts";
 import type { HttpOptions } from "./types.ts";
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -20,7 +21,7 @@ const DEFAULT_RETRY_LIMIT = 2;
 const DEFAULT_MAX_RETRY_AFTER_MS = 10_000;
 
 export interface HttpRequest {
-  method: "GET" | "POST" | "DELETE";
+  method: "GET" | "HEAD" | "POST" | "DELETE";
   url: URL;
   headers?: Record<string, string>;
   /** A form body (application/x-www-form-urlencoded) or a JSON document. */
@@ -125,7 +126,7 @@ export async function sendHttp(request: HttpRequest, options: HttpOptions = {}):
       throwHttpErrors: (status) => status === 429 || status === 503,
       retry: {
         limit: options.retry?.limit ?? DEFAULT_RETRY_LIMIT,
-        methods: ["get", "post", "delete"],
+        methods: ["get", "head", "post", "delete"],
         statusCodes: [429, 503],
         afterStatusCodes: [429, 503],
         maxRetryAfter: options.retry?.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
@@ -162,6 +163,8 @@ export async function sendHttp(request: HttpRequest, options: HttpOptions = {}):
       timeouts.add(timeout);
       throw timeout;
     }
+    const untrusted = untrustedCertificate(host, error);
+    if (untrusted) throw untrusted;
     const detail = networkErrorCode(error);
     throw new OauthxError("NETWORK", `could not reach ${host}${detail ? ` (${detail})` : ""}`, {
       remedy: "check your connection, proxy settings and the endpoint's host name",

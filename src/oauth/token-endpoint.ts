@@ -23,6 +23,29 @@ export interface TokenResponseContext {
   relogin_remedy?: string;
   /** Clock for `expires_from: jwt_exp`; default Date.now. */
   now?: () => number;
+  /** How the client authenticated: a refused Basic login may be the server's decoding, not ours. */
+  client_auth?: Client["client_auth"];
+  /** This login's refresh token has been refreshed with successfully before (refreshedBefore). */
+  refreshed_before?: boolean;
+}
+
+/**
+ * OAuth errors that say the client, not the grant, is wrong (RFC 6749 §5.2): never read as a dead
+ * refresh token, however the login's earlier refreshes went.
+ */
+const CLIENT_ERRORS = new Set(["invalid_client", "unauthorized_client"]);
+
+/**
+ * The remedy when the server refused the client's credentials. With `client_secret_basic`, also
+ * name the server-side bug that looks the same: RFC 6749 §2.3.1 has both sides form-encode the id
+ * and secret inside the Basic header, and a server that does not decode them (LemonLDAP::NG 2.16)
+ * refuses a secret with reserved characters that `client_secret_post` gets through.
+ */
+function clientRemedy(clientAuth: Client["client_auth"] | undefined): string {
+  const base = "check the client id, client secret and client authentication method";
+  return clientAuth === "client_secret_basic"
+    ? `${base}; if they are right, the server may not form-decode Basic credentials (RFC 6749 §2.3.1) — try client_auth: client_secret_post`
+    : base;
 }
 
 /** Reads a token endpoint answer and returns its tokens, or throws the matching OauthxError. */
@@ -72,15 +95,29 @@ export function tokenEndpointError(
         remedy:
           outcome.status >= 500 || outcome.status === 429
             ? "the server is unavailable; try again later"
-            : "check the token endpoint URL and the client settings",
+            : outcome.status === 401
+              ? clientRemedy(context.client_auth)
+              : "check the token endpoint URL and the client settings",
       },
     );
   }
   const detail = describeOAuthError(outcome.error);
   // RFC 6749 §5.2: invalid_grant = the refresh token is invalid, expired, revoked or reused; some
   // providers name the same condition otherwise (refresh_rejected_errors).
+  //
+  // And a rule for the servers nobody configured that for (LemonLDAP::NG answers `invalid_request`
+  // to a dead refresh token): when this login has refreshed successfully before, the request we
+  // send now is the one the server accepted then — same client, same authentication, same
+  // parameters — so a 400 refusal can only be about the one thing that changed, the refresh token.
+  // A rule rather than a per-server profile: it needs no list of products kept up to date, and it
+  // cannot misread a configuration error as a dead token, because a login whose refresh never
+  // worked keeps the server's own error and the client remedy. (Its limit: a refresh token that
+  // dies before its first refresh, or a CI seed's first refresh, is reported as the server said.)
+  const refusedAfterSuccess =
+    context.refreshed_before === true && outcome.status === 400 && !CLIENT_ERRORS.has(outcome.error.error);
   const deadRefreshToken =
     outcome.error.error === "invalid_grant" ||
+    refusedAfterSuccess ||
     (context.refresh_rejected_errors ?? []).includes(outcome.error.error);
   if (context.grant === "refresh_token" && deadRefreshToken) {
     return new OauthxError("REFRESH_REJECTED", `${host} rejected the refresh token (${detail})`, {
@@ -92,18 +129,16 @@ export function tokenEndpointError(
       "TOKEN_EXCHANGE_FAILED",
       `${host} refused to exchange the authorization code (${detail})`,
       {
-        remedy:
-          outcome.error.error === "invalid_client" || outcome.error.error === "unauthorized_client"
-            ? "check the client id, client secret and client authentication method"
-            : "start the login again; an authorization code can be used only once",
+        remedy: CLIENT_ERRORS.has(outcome.error.error)
+          ? clientRemedy(context.client_auth)
+          : "start the login again; an authorization code can be used only once",
       },
     );
   }
   return new OauthxError("TOKEN_EXCHANGE_FAILED", `the token request to ${host} failed (${detail})`, {
-    remedy:
-      outcome.error.error === "invalid_client" || outcome.error.error === "unauthorized_client"
-        ? "check the client id, client secret and client authentication method"
-        : (context.relogin_remedy ?? "sign in again"),
+    remedy: CLIENT_ERRORS.has(outcome.error.error)
+      ? clientRemedy(context.client_auth)
+      : (context.relogin_remedy ?? "sign in again"),
   });
 }
 
@@ -171,7 +206,11 @@ export async function exchangeCode(
     },
     options,
   );
-  return parseTokenResponse(result, options, { grant: "authorization_code", host: url.host });
+  return parseTokenResponse(result, options, {
+    grant: "authorization_code",
+    host: url.host,
+    client_auth: client.client_auth,
+  });
 }
 
 export interface RefreshGrant {
@@ -184,6 +223,8 @@ export interface RefreshGrant {
 export interface RefreshOptions extends TokenRequestOptions {
   /** Remedy shown when the refresh token is rejected, e.g. "run `oauthx login github`". */
   relogin_remedy?: string;
+  /** This login has refreshed successfully before: a 400 refusal now means a dead refresh token. */
+  refreshed_before?: boolean;
 }
 
 /**
@@ -218,6 +259,8 @@ export async function refreshToken(
     grant: "refresh_token",
     host: url.host,
     scope_separator: separator,
+    client_auth: client.client_auth,
+    refreshed_before: options.refreshed_before === true,
     ...(options.relogin_remedy === undefined ? {} : { relogin_remedy: options.relogin_remedy }),
   });
 }

@@ -35,3 +35,13 @@ export function federationSignal(
 export function tokenEnvNames(providerId: string, env: readonly string[]): readonly string[] {
   return env.length > 0 ? env : [`${envId(providerId)}_ACCESS_TOKEN`];
 }
+
+/**
+ * Whether the environment holds a CI seed for any provider (`OAUTHX_<ID>_REFRESH_TOKEN`): CI mode,
+ * in which nothing is written under OAUTHX_HOME whatever the command (docs/ci.md).
+ */
+export function holdsCiSeed(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Object.keys(env).some(
+    (name) => /^OAUTHX_[A-Z0-9_]+_REFRESH_TOKEN$/.test(name) && env[name] !== undefined,
+  );
+}

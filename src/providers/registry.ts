@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { OauthxError } from "../errors.ts";
 import { assertOwnerOnlyWritable } from "../store/permissions.ts";
 import { closest } from "../suggest.ts";
+import { holdsCiSeed } from "./env-names.ts";
 import { builtinProviders } from "./generated/index.ts";
 import type { BuiltinProvider } from "./schema.ts";
 
@@ -71,6 +72,8 @@ function builtinEntries(): ProviderEntry[] {
 export interface LoadRegistryOptions {
   /** Write the parse memo (parsed-cache.ts) after parsing. False in CI mode, which writes nothing. */
   remember?: boolean;
+  /** The environment: one that holds a CI seed (env-names.ts holdsCiSeed) never writes the memo. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Loads the registry for a home directory; reads and validates the user's file only if present. */
@@ -97,7 +100,8 @@ export async function loadRegistry(home: string, options: LoadRegistryOptions = 
   const { parseYaml } = await import("./load-yaml.ts");
   const parsed = parseYaml(text, userFile);
   const entries = mergeParsedProviders(builtinEntries(), parsed, userFile);
-  if (options.remember !== false) await rememberParsedProviders(home, text, parsed.data);
+  if (options.remember !== false && !holdsCiSeed(options.env ?? {}))
+    await rememberParsedProviders(home, text, parsed.data);
   return new Registry(entries, userFile);
 }
 

@@ -57,6 +57,10 @@ export interface TokenEntry {
    * may refresh the same grant, so a refused refresh says so (cli/tokens/export.ts).
    */
   exported_at?: EpochSeconds;
+  /** When a refresh last succeeded: the server has accepted this login's refresh request before. */
+  refreshed_at?: EpochSeconds;
+  /** When the server refused this login's refresh token: the login ends when its token expires. */
+  refresh_refused_at?: EpochSeconds;
 }
 
 /** Discovery metadata (RFC 8414 / OIDC) as fetched, plus when. */
@@ -110,6 +114,8 @@ const ENTRY_FIELDS: Record<string, { check: Check; optional?: true }> = {
   origins: { check: isStringArray, optional: true },
   rotation_saved: { check: isString, optional: true },
   exported_at: { check: isEpochSeconds, optional: true },
+  refreshed_at: { check: isEpochSeconds, optional: true },
+  refresh_refused_at: { check: isEpochSeconds, optional: true },
 };
 
 function entryProblem(entry: unknown, path: string): string | undefined {

@@ -182,9 +182,9 @@ describe("token endpoint faults during a refresh", () => {
   });
 
   it.each(expectations)(
-    "$fault: $code (exit $exit), $requests request(s), store unchanged",
+    "$fault: $code (exit $exit), $requests request(s), store unchanged (a refusal only noted)",
     async (expected) => {
-      const before = fs.readFileSync(join(home, "tokens.age"));
+      const before = await openStore({ home, env: {} }).read();
       const result = await run(BIN.oauthx, ["token", `f-${expected.fault}`, "--json"], {
         env: env(),
         timeoutMs: 30_000,
@@ -199,7 +199,14 @@ describe("token endpoint faults during a refresh", () => {
       expect(result.code).toBe(expected.exit);
       expect(counts.get(expected.fault) ?? 0).toBe(expected.requests);
       expect(result.stderr).not.toContain(REFRESH_TOKEN);
-      expect(fs.readFileSync(join(home, "tokens.age")).equals(before)).toBe(true);
+      // The logins stay as they were; a refused refresh token is noted in its entry (for status).
+      const after = structuredClone(await openStore({ home, env: {} }).read());
+      const faulted = after.profiles[`f-${expected.fault}`]?.default;
+      if (expected.code === "REFRESH_REJECTED") {
+        expect(faulted?.refresh_refused_at).toBeTypeOf("number");
+        delete faulted?.refresh_refused_at;
+      }
+      expect(after).toEqual(before);
       // Nothing left behind: no temp file, no lock; the providers parse memo is expected state.
       expect(fs.readdirSync(home).sort()).toEqual([
         ".providers-parsed.json",

@@ -1,8 +1,6 @@
 // The library API: a login made by the binary is used in-process by `TokenManager`, whose fetch
 // adds the token, resolves paths against api_base, and refreshes once on 401.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OauthxError, TokenManager } from "../../src/sdk.ts";
 import { getEntry, withEntry } from "../../src/store/document.ts";
@@ -103,7 +101,7 @@ describe("SDK: TokenManager", () => {
     expect((await allowed.fetch(`${elsewhere}/me`)).status).toBe(200);
   });
 
-  it("a refresh token the server rejects gives REFRESH_REJECTED with the login remedy, store kept", async () => {
+  it("a refresh token the server rejects gives REFRESH_REJECTED with the login remedy, login kept and marked refused", async () => {
     const store = openStore({ home: cli.home, env: {} });
     await store.update((document) => {
       const entry = getEntry(document, "local", "default")!;
@@ -113,13 +111,20 @@ describe("SDK: TokenManager", () => {
         expires_at: Math.floor(Date.now() / 1000) - 1,
       });
     });
-    const before = readFileSync(join(cli.home, "tokens.age"));
+    const before = getEntry(await store.read(), "local", "default")!;
     const result = await cli.oauthx(["token", "local"]);
     expect(result.code).toBe(6);
     expect(result.stderr).toContain("[REFRESH_REJECTED]");
     expect(result.stderr).toContain("run `oauthx login local`");
     expect(result.stdout).toBe("");
-    expect(readFileSync(join(cli.home, "tokens.age")).equals(before)).toBe(true);
+    // The login stays as it was, noted as refused (so `status` says so), never dropped.
+    const { refresh_refused_at, ...after } = getEntry(
+      await openStore({ home: cli.home, env: {} }).read(),
+      "local",
+      "default",
+    )!;
+    expect(after).toEqual(before);
+    expect(refresh_refused_at).toBeTypeOf("number");
   });
 
   it("errors are typed: an unknown profile needs a login", async () => {

@@ -29,6 +29,11 @@ export interface AuthServerOptions {
   rotateRefreshToken?: boolean;
   /** Issue refresh tokens at all; default true. False: a deployment that grants no offline access. */
   issueRefreshTokens?: boolean;
+  /**
+   * oidc-provider's own refresh token policy (OIDC Core §11): offline_access is honoured only with
+   * prompt=consent, as LemonLDAP::NG does. Default false: every login gets a refresh token.
+   */
+  offlineAccessNeedsConsent?: boolean;
 }
 
 export interface AuthServerCounters {
@@ -117,8 +122,12 @@ export async function startAuthServer(options: AuthServerOptions = {}): Promise<
     ],
     pkce: { required: () => true },
     // Always a refresh token (by default only with offline_access + prompt=consent).
-    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
-      (options.issueRefreshTokens ?? true) && client.grantTypeAllowed("refresh_token"),
+    ...(options.offlineAccessNeedsConsent
+      ? {}
+      : {
+          issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) =>
+            (options.issueRefreshTokens ?? true) && client.grantTypeAllowed("refresh_token"),
+        }),
     rotateRefreshToken: options.rotateRefreshToken ?? true,
     features: {
       devInteractions: { enabled: true },

@@ -6,6 +6,7 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createTcpServer, type Server } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { certificateProblem } from "../../src/oauth/certificate-error.ts";
 import { failedBeforeSending, isTimeoutFailure, sendHttp } from "../../src/oauth/http.ts";
 import { listenOnLoopback } from "../support/loopback-http.ts";
 import { rejection } from "../support/rejection.ts";
@@ -257,5 +258,38 @@ describe("sendHttp over real sockets", () => {
     const request = { ...tokenRequest, url: new URL(`${listening.url}/token`) };
     expect((await sendHttp(request)).status).toBe(503);
     expect(received).toBe(2); // the first 503 said when to come back, the second did not
+  });
+});
+
+describe("certificateProblem", () => {
+  const chain = (outer: string, inner: Error) => Object.assign(new TypeError(outer), { cause: inner });
+  it("names the certificate failures of Node, Bun and Deno, and nothing else", () => {
+    // Node (undici): the OpenSSL code on the cause.
+    const node = chain(
+      "fetch failed",
+      Object.assign(new Error("unable to verify the first certificate"), {
+        code: "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+      }),
+    );
+    expect(certificateProblem(node)).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+    // Bun: the same names, on the error itself.
+    const bun = Object.assign(new Error("self signed certificate"), { code: "DEPTH_ZERO_SELF_SIGNED_CERT" });
+    expect(certificateProblem(bun)).toBe("DEPTH_ZERO_SELF_SIGNED_CERT");
+    expect(
+      certificateProblem(
+        Object.assign(new Error("Hostname/IP does not match"), { code: "ERR_TLS_CERT_ALTNAME_INVALID" }),
+      ),
+    ).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+    // Deno: words in the message only.
+    const deno = chain(
+      "fetch failed",
+      new Error("error sending request: client error (Connect): invalid peer certificate: UnknownIssuer"),
+    );
+    expect(certificateProblem(deno)).toBe("UnknownIssuer");
+    expect(
+      certificateProblem(
+        chain("fetch failed", Object.assign(new Error("refused"), { code: "ECONNREFUSED" })),
+      ),
+    ).toBe(undefined);
   });
 });

@@ -41,7 +41,7 @@ export const command = defineCommand({
   ],
   async run(ctx, { flags, positionals }) {
     if (flags.providers === true) {
-      const registry = await loadRegistry(ctx.home);
+      const registry = await loadRegistry(ctx.home, { env: ctx.env });
       ctx.stdout.write(
         registry
           .ids()

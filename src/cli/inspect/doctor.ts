@@ -68,7 +68,7 @@ export async function diagnose(
   let registry: Registry | undefined;
   try {
     const { loadRegistry } = await import("../../providers/registry.ts");
-    registry = await loadRegistry(ctx.home);
+    registry = await loadRegistry(ctx.home, { env: ctx.env });
     const user = existsSync(files.providers) ? `; ${files.providers} is valid` : "";
     findings.push({ check: "providers", status: "ok", detail: `${registry.ids().length} providers${user}` });
   } catch (error) {
@@ -104,6 +104,9 @@ export async function diagnose(
     findings.push(failure("store", error));
   }
 
+  // One clock measurement per origin: providers on one server (a public and a confidential client)
+  // share it, and no second HEAD goes out on the connection the first left open (see serverDate).
+  const measured = new Map<string, Promise<ServerDate>>();
   for (const [provider, profiles] of Object.entries(document?.profiles ?? {})) {
     const checked = Object.entries(profiles).filter(
       ([profile]) => options.profile === undefined || profile === options.profile,
@@ -121,17 +124,18 @@ export async function diagnose(
         entry.refresh_token && registry ? credentialsProblem(ctx, registry, provider, entry) : undefined;
       const remedy = refreshProblem
         ? refreshProblem.remedy
-        : state === "needs login"
+        : state === "needs login" || state === "refresh refused"
           ? loginCommand(provider, profile)
           : undefined;
       findings.push({
         check: `login ${provider}/${profile}`,
-        status: refreshProblem || state === "needs login" ? "warn" : "ok",
+        status: refreshProblem || state === "needs login" || state === "refresh refused" ? "warn" : "ok",
         detail: refreshProblem ? `${detail}; a refresh would fail: ${refreshProblem.message}` : detail,
         ...(remedy ? { remedy } : {}),
       });
     }
-    if (!options.offline && registry) findings.push(await checkClock(ctx, registry, provider, document));
+    if (!options.offline && registry)
+      findings.push(await checkClock(ctx, registry, provider, document, measured));
   }
   findings.push(checkBrowser(ctx));
   return findings;
@@ -224,6 +228,7 @@ async function checkClock(
   registry: Registry,
   provider: string,
   document: StoreDocument | undefined,
+  measured: Map<string, Promise<ServerDate>>,
 ): Promise<Finding> {
   const check = `clock vs ${provider}`;
   try {
@@ -233,10 +238,19 @@ async function checkClock(
     const target = client.server.token_endpoint ?? client.server.issuer;
     if (!target) return { check, status: "warn", detail: "no endpoint to ask" };
     const url = new URL(target);
-    const response = await fetch(url.origin, { method: "HEAD", signal: AbortSignal.timeout(5000) });
-    const date = response.headers.get("date");
-    if (!date) return { check, status: "warn", detail: `${url.host} sent no Date header` };
-    const skew = Math.round((ctx.now() - Date.parse(date)) / 1000);
+    let pending = measured.get(url.origin);
+    if (!pending) {
+      pending = serverDate(url, ctx.now);
+      measured.set(url.origin, pending);
+    }
+    const answer = await pending;
+    if ("failure" in answer) {
+      return { check, status: "warn", detail: answer.failure, remedy: "run again online, or with --offline" };
+    }
+    if (answer.date === undefined)
+      return { check, status: "warn", detail: `${url.host} sent no Date header` };
+    // The Date header counts whole seconds (RFC 9110 §6.6.1): compare with the moment it was sent.
+    const skew = Math.round((answer.localMs - answer.date) / 1000);
     if (Math.abs(skew) > MAX_CLOCK_SKEW_SECONDS) {
       return {
         check,
@@ -250,6 +264,43 @@ async function checkClock(
     const detail = isOauthxError(error) ? error.message : "the provider could not be reached";
     return { check, status: "warn", detail, remedy: "run again online, or with --offline" };
   }
+}
+
+type ServerDate = { date: number | undefined; localMs: number } | { failure: string };
+
+const CLOCK_TIMEOUT_MS = 5000;
+
+/**
+ * A HEAD to the origin for its Date header. Why it goes through sendHttp and is retried: the check
+ * used to say "could not be reached" now and then while the server answered every request. It
+ * was oauthx's one request made with a bare fetch: no retry of a connection that failed before
+ * the request left (sendHttp retries those), and no error code in the message. A connection reset
+ * as the request arrives (a kept-alive connection closed at the server's idle timeout, a full
+ * listen backlog, a worker restarting) never reaches the server's log, and failed the check. HEAD
+ * is idempotent, and RFC 9112 §9.3.1 lets a client retry an idempotent request on a new
+ * connection when the old one closed before the answer: so one retry after any failure but a
+ * timeout, each attempt bounded, and a last failure that names its code.
+ */
+async function serverDate(url: URL, now: () => number): Promise<ServerDate> {
+  const { sendHttp, isTimeoutFailure } = await import("../../oauth/http.ts");
+  let failure = "";
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const result = await sendHttp(
+        { method: "HEAD", url: new URL(url.origin) },
+        { timeoutMs: CLOCK_TIMEOUT_MS },
+      );
+      const localMs = now();
+      const date = result.headers.get("date");
+      const parsed = date === null ? Number.NaN : Date.parse(date);
+      return { date: Number.isNaN(parsed) ? undefined : parsed, localMs };
+    } catch (error) {
+      if (!isOauthxError(error)) throw error;
+      failure = error.message;
+      if (error.code !== "NETWORK" || isTimeoutFailure(error)) break;
+    }
+  }
+  return { failure };
 }
 
 function checkBrowser(ctx: Context): Finding {

@@ -19,7 +19,7 @@ export const command = defineCommand({
   },
   examples: ["oauthx providers", "oauthx providers --json", "oauthx providers show github"],
   async run(ctx, { flags, positionals }) {
-    const registry = await loadRegistry(ctx.home);
+    const registry = await loadRegistry(ctx.home, { env: ctx.env });
     const [show, id] = positionals;
     if (show === undefined) return list(ctx, registry.list(), flags.json === true);
     if (id === undefined) throw new OauthxError("USAGE", "missing argument: <provider>");

@@ -18,13 +18,23 @@ import { relativeTime, table } from "../output.ts";
 
 /**
  * valid: `oauthx token` hands it out as is; expiring: the next `oauthx token` refreshes it first;
- * expired: a refresh token will get a new one; needs login: nothing left to refresh with; seeded:
- * a CI seed no call of this job has used yet; federated: a federated provider no call of this job
+ * expired: a refresh token will get a new one; needs login: nothing left to refresh with; refresh
+ * refused: the server refused the refresh token, so the login ends when its token expires (shown
+ * whatever the token's life left: "valid" would promise a renewal that will not come); seeded: a
+ * CI seed no call of this job has used yet; federated: a federated provider no call of this job
  * has exchanged an identity token for yet.
  */
-export type LoginState = "valid" | "expiring" | "expired" | "needs login" | "seeded" | "federated";
+export type LoginState =
+  | "valid"
+  | "expiring"
+  | "expired"
+  | "needs login"
+  | "refresh refused"
+  | "seeded"
+  | "federated";
 
 export function loginState(entry: TokenEntry, nowMs: number): LoginState {
+  if (entry.refresh_refused_at !== undefined) return "refresh refused";
   if (isFresh(entry, DEFAULT_MIN_TTL_SECONDS, nowMs)) return "valid";
   if (entry.access_token !== "" && (entry.expires_at ?? 0) > nowMs / 1000) return "expiring";
   return entry.refresh_token ? "expired" : "needs login";

@@ -14,7 +14,7 @@ export interface IssuerLogin {
   name: string | undefined;
   /** The positional provider id, if given; otherwise a slug of the name. */
   id: string | undefined;
-  /** `--scope` values; otherwise openid plus what discovery says the server supports. */
+  /** `--scope` values; otherwise openid plus those of profile, email, offline_access the server lists. */
   scopes: string[] | undefined;
   /**
    * `--port`: the server matches redirect URIs exactly, port included, so the entry pins it and
@@ -58,7 +58,7 @@ export async function addProviderFromIssuer(ctx: Context, input: IssuerLogin): P
   }
 
   const { loadRegistry } = await import("../../providers/registry.ts");
-  const registry = await loadRegistry(ctx.home);
+  const registry = await loadRegistry(ctx.home, { env: ctx.env });
   const existing = registry.list().find((entry) => entry.id === id);
   if (existing) {
     throw new OauthxError(
@@ -77,11 +77,12 @@ export async function addProviderFromIssuer(ctx: Context, input: IssuerLogin): P
       remedy: "oauthx logs in with the authorization code flow; check the issuer",
     });
   }
-  const supported = metadata.scopes_supported;
-  const scopes = input.scopes ?? [
-    "openid",
-    ...OPTIONAL_SCOPES.filter((scope) => supported === undefined || supported.includes(scope)),
-  ];
+  // Only scopes the server lists. A server that lists none may still refuse one it does not know
+  // (Django OAuth Toolkit answers `invalid_scope` to offline_access, and issues refresh tokens
+  // without it), and the entry written here would fail every time: unknown support means openid
+  // alone, as issuer-only entries already ask, plus what the user names with --scope.
+  const supported = metadata.scopes_supported ?? [];
+  const scopes = input.scopes ?? ["openid", ...OPTIONAL_SCOPES.filter((scope) => supported.includes(scope))];
   const methods = metadata.code_challenge_methods_supported;
   // S256 is sent for required and optional alike; a server that lists methods without S256 gets none.
   const pkce = methods === undefined ? "optional" : methods.includes("S256") ? "required" : "unsupported";

@@ -10,6 +10,7 @@ import { maskForGitHubActions } from "../../core/github-actions.ts";
 import { clientFor } from "../../core/provider-client.ts";
 import { DEFAULT_PROFILE, openSession } from "../../core/session.ts";
 import { OauthxError } from "../../errors.ts";
+import { untrustedCertificate } from "../../oauth/certificate-error.ts";
 import { defineCommand } from "../command.ts";
 import { parseDuration } from "../duration.ts";
 import { warnIfMinTtlExceedsLifetime } from "./min-ttl.ts";
@@ -148,6 +149,8 @@ async function readData(data: string, ctx: { readStdin(): Promise<string> }): Pr
 function networkError(url: URL) {
   return (error: unknown): never => {
     // Never the error's own text: a failed request's error can carry its headers.
+    const untrusted = untrustedCertificate(url.host, error);
+    if (untrusted) throw untrusted;
     throw new OauthxError("NETWORK", `could not reach ${url.host}`, {
       remedy: "check your connection and the URL",
       cause: error,
