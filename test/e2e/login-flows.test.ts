@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthServer, NATIVE_CLIENT_ID, startAuthServer } from "../support/auth-server.ts";
@@ -49,6 +50,27 @@ function onTerminal(commandLine: string, env: Record<string, string | undefined>
       });
     },
   };
+}
+
+/**
+ * Whether anything still listens on 127.0.0.1:`port`: "ECONNREFUSED" once the loopback server is
+ * closed. Not by listening on the port ourselves: on a shared machine another process may hold that
+ * port number by then without listening (an outgoing connection's local port, or its TIME_WAIT),
+ * which made such a probe fail with EADDRINUSE; only a listener accepts a connection.
+ */
+function connectionOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      resolve("no answer");
+    });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 }
 
 const AUTHORIZE_URL = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/;
@@ -98,13 +120,7 @@ describe("login flows", () => {
     expect(result.stderr).toContain("[CALLBACK_TIMEOUT]");
     const port = Number(/redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(result.stderr)?.[1]);
     expect(port).toBeGreaterThan(0);
-    // The port is free again: we can listen on it ourselves.
-    const probe = createServer();
-    await new Promise<void>((resolve, reject) => {
-      probe.once("error", reject);
-      probe.listen(port, "127.0.0.1", () => resolve());
-    });
-    await new Promise((resolve) => probe.close(resolve));
+    expect(await connectionOutcome(port)).toBe("ECONNREFUSED");
   });
 
   it("Ctrl-C (SIGINT) ends the login with exit 130 and closes the loopback server", async () => {
@@ -124,12 +140,7 @@ describe("login flows", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(stderr).toContain("[INTERRUPTED]");
-    const probe = createServer();
-    await new Promise<void>((resolve, reject) => {
-      probe.once("error", reject);
-      probe.listen(port, "127.0.0.1", () => resolve());
-    });
-    await new Promise((resolve) => probe.close(resolve));
+    expect(await connectionOutcome(port)).toBe("ECONNREFUSED");
   });
 
   it("--port taken: PORT_IN_USE names the port", async () => {
