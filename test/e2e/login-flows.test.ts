@@ -214,7 +214,7 @@ describe("login flows", () => {
     expect(output).toContain("Logged in to Local Test Server as dave@example.test (profile pasted).");
   });
 
-  it("--no-browser: a bad paste is said and asked for again, a mistyped code too; the right one logs in", async () => {
+  it("--no-browser: a bad paste is said and asked for again, an empty line skipped, a mistyped code too; the right one logs in", async () => {
     const terminal = onTerminal(
       `${BIN.oauthx} login local --no-browser --profile repasted --timeout 30s`,
       cli.env,
@@ -227,6 +227,10 @@ describe("login flows", () => {
     let mark = terminal.output().length;
     terminal.type("not an address");
     await terminal.waitFor(/That did not work: the pasted text is not a URL \[INVALID_RESPONSE\]/, mark);
+    await terminal.waitFor(/Paste the address again/, mark);
+    // A stray Enter is no paste (nor the end of input): asked again, the next line is still read.
+    mark = terminal.output().length;
+    terminal.type("");
     await terminal.waitFor(/Paste the address again/, mark);
 
     // A code cut short in the copy: the token endpoint refuses it (invalid_grant); not the end.
