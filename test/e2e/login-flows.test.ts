@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthServer, NATIVE_CLIENT_ID, startAuthServer } from "../support/auth-server.ts";
@@ -332,4 +332,82 @@ describe("login flows", () => {
       writeFileSync(file, original);
     }
   });
+
+  it("Ctrl-C while the host check waits on a silent host ends the login at once, before any URL", async () => {
+    const silent = await silentHost();
+    const file = join(cli.home, "providers.yaml");
+    const original = readFileSync(file, "utf8");
+    const base = `http://127.0.0.1:${silent.port}`;
+    writeFileSync(
+      file,
+      [
+        original.trimEnd(),
+        "  silent:",
+        "    name: Silent Host",
+        "    client_id: x",
+        `    authorization_endpoint: ${base}/authorize`,
+        `    token_endpoint: ${base}/token`,
+        "",
+      ].join("\n"),
+    );
+    try {
+      const child = spawn(BIN.oauthx, ["login", "silent", "--timeout", "60s"], {
+        env: { ...cli.env, BROWSER: "/bin/true" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      // Well inside the check's 6 s, which is still waiting for the host's answer.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const interrupted = Date.now();
+      child.kill("SIGINT");
+      expect(await exited, stderr).toBe(130);
+      expect(Date.now() - interrupted).toBeLessThan(3000);
+      expect(stderr).toContain("[INTERRUPTED]");
+      expect(stderr).not.toContain("Open this URL");
+    } finally {
+      writeFileSync(file, original);
+      silent.stop();
+    }
+  });
 });
+
+/**
+ * A host that neither answers nor refuses: a listener whose process never accepts (its event loop
+ * blocked) and whose accept queue the test fills, so the kernel drops further SYNs unanswered, as a
+ * firewall does.
+ */
+async function silentHost(): Promise<{ port: number; stop: () => void }> {
+  const script =
+    "const s = require('node:net').createServer();" +
+    "s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {" +
+    "  process.stdout.write(s.address().port + '\\n');" +
+    "  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000);" +
+    "});";
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.setEncoding("utf8").once("data", (line: string) => resolve(Number(line.trim()))),
+  );
+  const fillers: Socket[] = [];
+  // Fill the accept queue: until a connection is left without an answer.
+  for (let i = 0; i < 8; i++) {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.on("error", () => {});
+    fillers.push(socket);
+    const answered = await new Promise<boolean>((resolve) => {
+      socket.once("connect", () => resolve(true));
+      setTimeout(() => resolve(false), 500);
+    });
+    if (!answered) break;
+  }
+  return {
+    port,
+    stop: () => {
+      for (const socket of fillers) socket.destroy();
+      child.kill("SIGKILL");
+    },
+  };
+}
