@@ -80,7 +80,7 @@ export class TokenManager<P extends ProviderId = ProviderId> {
       stdout: { write: () => {} },
       stderr: { write: (text) => void process.stderr.write(text) },
       readStdin: async () => "",
-      readLine: async () => "",
+      readLine: async () => undefined,
       interactive: false,
       color: false,
     };

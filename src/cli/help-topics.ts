@@ -73,7 +73,8 @@ no browser, nothing written under OAUTHX_HOME.
   OAUTHX_CI_CACHE_DIR or the temp directory): one refresh per access token, however many steps.
   OAUTHX_CI_CACHE=off keeps tokens in memory only.
 - A rotated refresh token is handed to OAUTHX_ON_ROTATE on its stdin, to store it back into the
-  CI secret (e.g. OAUTHX_ON_ROTATE='gh secret set OAUTHX_GITLAB_REFRESH_TOKEN').
+  CI secret (e.g. OAUTHX_ON_ROTATE='gh secret set OAUTHX_GITLAB_REFRESH_TOKEN'), on every call until
+  it succeeds. What the hook prints goes to stderr, the token replaced by [redacted].
 - Jobs on different machines that share one rotating seed race each other: give each its own.
 - REFRESH_REJECTED in CI: the seed was spent or revoked; re-seed the
   secret with \`oauthx seed <provider>\`.

@@ -27,9 +27,10 @@ export function processContext(): Context {
       const stop = () => lines.close();
       signal?.addEventListener("abort", stop, { once: true });
       try {
-        return await new Promise<string>((resolve) => {
+        // Undefined at the end of input (or when stopped), "" for an empty line: Enter is no EOF.
+        return await new Promise<string | undefined>((resolve) => {
           lines.once("line", resolve);
-          lines.once("close", () => resolve(""));
+          lines.once("close", () => resolve(undefined));
         });
       } finally {
         signal?.removeEventListener("abort", stop);

@@ -133,7 +133,6 @@ export function rotationSaver(
       if (rotated && !options.shared) warnSpent(ctx, provider, seed);
       return;
     }
-    const decoder = new TextDecoder();
     const save = () =>
       store.update(async (current) => {
         const latest = getEntry(current, provider, profile);
@@ -146,7 +145,7 @@ export function rotationSaver(
             OAUTHX_ROTATED_PROVIDER: provider,
             OAUTHX_ROTATED_VARIABLE: seed.variable,
           },
-          output: (chunk) => ctx.stderr.write(decoder.decode(chunk, { stream: true })),
+          output: (text) => ctx.stderr.write(text),
           timeoutMs: HOOK_TIMEOUT_MS,
         });
         if (status !== 0) {

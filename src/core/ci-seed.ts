@@ -60,8 +60,11 @@ function readPinnedOrigin(env: Context["env"], provider: string): string | undef
   const variable = pinVariable(provider);
   const raw = env[variable]?.trim();
   if (!raw) return undefined;
-  const origin = URL.canParse(raw) ? new URL(raw).origin : "null";
-  if (origin === "null" || origin !== raw.replace(/\/$/, "")) {
+  // Any spelling of an origin (GitLab.example.com, :443, a trailing /), and nothing more: no path,
+  // query, fragment or credentials.
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  const origin = url?.origin ?? "null";
+  if (origin === "null" || url?.href !== `${origin}/`) {
     throw new OauthxError("CONFIG_INVALID", `${variable} is not an origin`, {
       remedy: `set ${variable} to the token endpoint's scheme, host and port only, e.g. https://gitlab.example.com`,
     });

@@ -19,7 +19,7 @@ export interface Context {
   /** Reads all of standard input (for `--client-secret-stdin`). */
   readStdin(): Promise<string>;
   /** Reads one line a person types (the pasted redirect URL of `login --no-browser`); "" on abort. */
-  readLine(signal?: AbortSignal): Promise<string>;
+  readLine(signal?: AbortSignal): Promise<string | undefined>;
   /** A person is at the terminal (stdin and stderr are TTYs): tables, prompts. */
   interactive: boolean;
   /**

@@ -30,14 +30,17 @@ export function browserCommand(url: string, env: Env, platform: string = process
  * Why no browser can open in front of the user, or undefined when one may. $BROWSER is the user's
  * word and always tried. Over SSH the platform's opener would start a browser on the far machine's
  * screen, if any (X11 forwarding, which sets DISPLAY, is the exception on Linux); and xdg-open
- * needs an X11 or Wayland display.
+ * needs an X11 or Wayland display — except under WSL, where it (wslu's, or one set up to call
+ * wslview) starts the Windows browser, which reaches WSL 2's loopback through its port forwarding.
  */
 export function noBrowserReason(env: Env, platform: string = process.platform): string | undefined {
   if (env.BROWSER?.trim()) return undefined;
   const display = Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
   const desktop = platform === "darwin" || platform === "win32";
   if ((env.SSH_CONNECTION || env.SSH_TTY) && (desktop || !display)) return "over SSH";
-  if (!desktop && !display) return "no display: DISPLAY and WAYLAND_DISPLAY are unset";
+  // WSL_DISTRO_NAME: set by WSL in every shell it starts (not passed on by sshd, handled above).
+  const wsl = platform === "linux" && Boolean(env.WSL_DISTRO_NAME);
+  if (!desktop && !display && !wsl) return "no display: DISPLAY and WAYLAND_DISPLAY are unset";
   return undefined;
 }
 

@@ -22,8 +22,15 @@ export function isDefinite(problem: HostProblem): boolean {
   return problem !== "does not answer";
 }
 
-/** Undefined when `url`'s host accepts a connection within `timeoutMs`; otherwise what is wrong. */
-export function hostProblem(url: URL, timeoutMs: number): Promise<HostProblem | undefined> {
+/**
+ * Undefined when `url`'s host accepts a connection within `timeoutMs`, or when `signal` aborts the
+ * check (Ctrl-C: the caller ends the login at once); otherwise what is wrong.
+ */
+export function hostProblem(
+  url: URL,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<HostProblem | undefined> {
   const port = Number(url.port) || (url.protocol === "http:" ? 80 : 443);
   // URL keeps an IPv6 literal in brackets; net.connect wants it bare.
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
@@ -31,10 +38,17 @@ export function hostProblem(url: URL, timeoutMs: number): Promise<HostProblem | 
     const socket = connect({ host, port });
     const settle = (problem: HostProblem | undefined) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
       socket.destroy();
       resolve(problem);
     };
+    const abort = () => settle(undefined);
     const timer = setTimeout(() => settle("does not answer"), timeoutMs);
+    if (signal?.aborted) {
+      abort();
+      return;
+    }
+    signal?.addEventListener("abort", abort, { once: true });
     socket.once("connect", () => settle(undefined));
     socket.once("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOTFOUND" || error.code === "EAI_AGAIN" || error.code === "EAI_NONAME")

@@ -23,6 +23,11 @@ function fsWriteSync(): WriteSync | undefined {
 
 export interface Output {
   write(text: string): void;
+  /**
+   * Whether a write was dropped because the reader had gone (EPIPE). Known only for text written
+   * with write(2): on Bun, whole lines to stdout go through console.log, which drops them unsaid.
+   */
+  lost?(): boolean;
 }
 
 /**
@@ -44,6 +49,7 @@ export function descriptorOutput(fd: 1 | 2): Output {
   };
   const line = typeof Bun === "undefined" || fd === 2 ? undefined : console.log;
   return {
+    lost: () => mode === "closed",
     write(text) {
       if (mode === "closed") return;
       if (mode === "stream") {

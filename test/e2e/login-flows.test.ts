@@ -7,6 +7,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthServer, NATIVE_CLIENT_ID, startAuthServer } from "../support/auth-server.ts";
@@ -49,6 +50,27 @@ function onTerminal(commandLine: string, env: Record<string, string | undefined>
       });
     },
   };
+}
+
+/**
+ * Whether anything still listens on 127.0.0.1:`port`: "ECONNREFUSED" once the loopback server is
+ * closed. Not by listening on the port ourselves: on a shared machine another process may hold that
+ * port number by then without listening (an outgoing connection's local port, or its TIME_WAIT),
+ * which made such a probe fail with EADDRINUSE; only a listener accepts a connection.
+ */
+function connectionOutcome(port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.setTimeout(5000, () => {
+      socket.destroy();
+      resolve("no answer");
+    });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve("connected");
+    });
+    socket.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
 }
 
 const AUTHORIZE_URL = /(http:\/\/127\.0\.0\.1:\d+\/auth\?\S+)/;
@@ -98,13 +120,7 @@ describe("login flows", () => {
     expect(result.stderr).toContain("[CALLBACK_TIMEOUT]");
     const port = Number(/redirect_uri=http%3A%2F%2F127\.0\.0\.1%3A(\d+)/.exec(result.stderr)?.[1]);
     expect(port).toBeGreaterThan(0);
-    // The port is free again: we can listen on it ourselves.
-    const probe = createServer();
-    await new Promise<void>((resolve, reject) => {
-      probe.once("error", reject);
-      probe.listen(port, "127.0.0.1", () => resolve());
-    });
-    await new Promise((resolve) => probe.close(resolve));
+    expect(await connectionOutcome(port)).toBe("ECONNREFUSED");
   });
 
   it("Ctrl-C (SIGINT) ends the login with exit 130 and closes the loopback server", async () => {
@@ -124,12 +140,7 @@ describe("login flows", () => {
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(stderr).toContain("[INTERRUPTED]");
-    const probe = createServer();
-    await new Promise<void>((resolve, reject) => {
-      probe.once("error", reject);
-      probe.listen(port, "127.0.0.1", () => resolve());
-    });
-    await new Promise((resolve) => probe.close(resolve));
+    expect(await connectionOutcome(port)).toBe("ECONNREFUSED");
   });
 
   it("--port taken: PORT_IN_USE names the port", async () => {
@@ -203,7 +214,7 @@ describe("login flows", () => {
     expect(output).toContain("Logged in to Local Test Server as dave@example.test (profile pasted).");
   });
 
-  it("--no-browser: a bad paste is said and asked for again, a mistyped code too; the right one logs in", async () => {
+  it("--no-browser: a bad paste is said and asked for again, an empty line skipped, a mistyped code too; the right one logs in", async () => {
     const terminal = onTerminal(
       `${BIN.oauthx} login local --no-browser --profile repasted --timeout 30s`,
       cli.env,
@@ -216,6 +227,10 @@ describe("login flows", () => {
     let mark = terminal.output().length;
     terminal.type("not an address");
     await terminal.waitFor(/That did not work: the pasted text is not a URL \[INVALID_RESPONSE\]/, mark);
+    await terminal.waitFor(/Paste the address again/, mark);
+    // A stray Enter is no paste (nor the end of input): asked again, the next line is still read.
+    mark = terminal.output().length;
+    terminal.type("");
     await terminal.waitFor(/Paste the address again/, mark);
 
     // A code cut short in the copy: the token endpoint refuses it (invalid_grant); not the end.
@@ -317,4 +332,82 @@ describe("login flows", () => {
       writeFileSync(file, original);
     }
   });
+
+  it("Ctrl-C while the host check waits on a silent host ends the login at once, before any URL", async () => {
+    const silent = await silentHost();
+    const file = join(cli.home, "providers.yaml");
+    const original = readFileSync(file, "utf8");
+    const base = `http://127.0.0.1:${silent.port}`;
+    writeFileSync(
+      file,
+      [
+        original.trimEnd(),
+        "  silent:",
+        "    name: Silent Host",
+        "    client_id: x",
+        `    authorization_endpoint: ${base}/authorize`,
+        `    token_endpoint: ${base}/token`,
+        "",
+      ].join("\n"),
+    );
+    try {
+      const child = spawn(BIN.oauthx, ["login", "silent", "--timeout", "60s"], {
+        env: { ...cli.env, BROWSER: "/bin/true" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+        stderr += chunk;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      // Well inside the check's 6 s, which is still waiting for the host's answer.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const interrupted = Date.now();
+      child.kill("SIGINT");
+      expect(await exited, stderr).toBe(130);
+      expect(Date.now() - interrupted).toBeLessThan(3000);
+      expect(stderr).toContain("[INTERRUPTED]");
+      expect(stderr).not.toContain("Open this URL");
+    } finally {
+      writeFileSync(file, original);
+      silent.stop();
+    }
+  });
 });
+
+/**
+ * A host that neither answers nor refuses: a listener whose process never accepts (its event loop
+ * blocked) and whose accept queue the test fills, so the kernel drops further SYNs unanswered, as a
+ * firewall does.
+ */
+async function silentHost(): Promise<{ port: number; stop: () => void }> {
+  const script =
+    "const s = require('node:net').createServer();" +
+    "s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {" +
+    "  process.stdout.write(s.address().port + '\\n');" +
+    "  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 120000);" +
+    "});";
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout.setEncoding("utf8").once("data", (line: string) => resolve(Number(line.trim()))),
+  );
+  const fillers: Socket[] = [];
+  // Fill the accept queue: until a connection is left without an answer.
+  for (let i = 0; i < 8; i++) {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.on("error", () => {});
+    fillers.push(socket);
+    const answered = await new Promise<boolean>((resolve) => {
+      socket.once("connect", () => resolve(true));
+      setTimeout(() => resolve(false), 500);
+    });
+    if (!answered) break;
+  }
+  return {
+    port,
+    stop: () => {
+      for (const socket of fillers) socket.destroy();
+      child.kill("SIGKILL");
+    },
+  };
+}

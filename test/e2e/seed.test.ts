@@ -4,6 +4,7 @@
 // trap it replaces: an exported refresh token is one grant with the workstation's login, so the
 // second side to refresh is refused (and the grant revoked) — which `export` now warns about.
 
+import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,6 +102,28 @@ describe("oauthx seed: CI gets a grant of its own", () => {
     // The remedy names the likely cause and the way out, not the trap again.
     expect(here.stderr).toContain("this login's refresh token was exported");
     expect(here.stderr).toContain("oauthx seed local");
+  }, 60_000);
+
+  it("a reader that has gone (`| gh secret sett`, a typo) is no success: an error, and the grant revoked", async () => {
+    const revoked = server.counters.grantsRevoked;
+    const child = spawn(BIN.oauthx, ["seed", "local", "--timeout", "30s"], {
+      env: workstation.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // The reader ends without reading, as a mistyped command after | does.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) =>
+      child.once("close", (status) => resolve(status)),
+    );
+    expect(code, stderr).toBe(9);
+    expect(stderr).toContain("the refresh token was not delivered");
+    expect(stderr).not.toContain("Seeded a new");
+    // The refresh token nobody holds is revoked at the provider, and with it the grant.
+    expect(server.counters.grantsRevoked - revoked).toBe(1);
   }, 60_000);
 
   it("the CI remedy for a spent seed says oauthx seed", async () => {

@@ -26,7 +26,7 @@ export function fakeContext(overrides: Partial<Context> & { home: string; stdin?
     env: {},
     now: () => Date.now(),
     readStdin: async () => stdin ?? "",
-    readLine: async () => (stdin ?? "").split("\n")[0] ?? "",
+    readLine: async () => stdin?.split("\n")[0],
     interactive: false,
     color: false,
     ...rest,

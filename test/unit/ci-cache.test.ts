@@ -247,6 +247,30 @@ describe("the seed", () => {
     });
   });
 
+  it("OAUTHX_<ID>_TOKEN_ORIGIN: any spelling of an origin (case, default port, trailing /), nothing more", () => {
+    const pinned = (origin: string) =>
+      readSeed({ ...env(SEED), OAUTHX_GITHUB_TOKEN_ORIGIN: origin }, "github", "default")?.origin;
+    for (const spelling of [
+      "https://gitlab.example.com",
+      "https://gitlab.example.com/",
+      "https://GitLab.Example.com",
+      "https://gitlab.example.com:443",
+      "HTTPS://gitlab.example.com:443/",
+    ]) {
+      expect(pinned(spelling), spelling).toBe("https://gitlab.example.com");
+    }
+    expect(pinned("http://127.0.0.1:8080/")).toBe("http://127.0.0.1:8080");
+    for (const notAnOrigin of [
+      "https://gitlab.example.com/token",
+      "https://gitlab.example.com/?x=1",
+      "https://gitlab.example.com/#x",
+      "https://user@gitlab.example.com",
+      "gitlab.example.com",
+    ]) {
+      expect(() => pinned(notAnOrigin), notAnOrigin).toThrow("OAUTHX_GITHUB_TOKEN_ORIGIN is not an origin");
+    }
+  });
+
   it("empty (a CI secret that does not exist) is CONFIG_MISSING; two lines or control characters CONFIG_INVALID", () => {
     const failure = (value: string) => {
       try {

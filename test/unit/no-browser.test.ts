@@ -34,6 +34,13 @@ describe("noBrowserReason", () => {
     ],
     ["Windows", {}, "win32", undefined],
     [
+      "WSL without WSLg: no display, but xdg-open (wslu) can start the Windows browser, which reaches WSL's loopback",
+      { WSL_DISTRO_NAME: "Ubuntu", WSL_INTEROP: "/run/WSL/8_interop" },
+      "linux",
+      undefined,
+    ],
+    ["SSH into WSL", { ...SSH, WSL_DISTRO_NAME: "Ubuntu" }, "linux", "over SSH"],
+    [
       "$BROWSER set: the user's word, always tried",
       { ...SSH, BROWSER: "/usr/local/bin/forward-url" },
       "linux",

@@ -51,7 +51,10 @@ export async function codeFlow(
       client,
       prepared.url,
       !options.browser || noBrowserReason(ctx.env) !== undefined,
+      options.signal,
     );
+    // Ctrl-C during the check (up to 6 s): end here, before the URL is shown.
+    if (options.signal.aborted) throw new OauthxError("INTERRUPTED", "the login was cancelled");
     const url = prepared.url.toString();
     ctx.stderr.write(`Open this URL to log in to ${definition.name}:\n\n  ${url}\n\n`);
     // A server that matches redirect URIs exactly, port included (against RFC 8252 §7.3, but
@@ -165,11 +168,12 @@ async function checkAuthorizationHost(
   client: ResolvedClient,
   endpoint: URL,
   browserElsewhere: boolean,
+  signal: AbortSignal,
 ): Promise<void> {
   // Behind a proxy this machine may resolve nothing itself; the browser goes through the proxy.
   if (PROXY_VARIABLES.some((name) => ctx.env[name])) return;
   const { hostProblem, isDefinite } = await import("../../platform/host-check.ts");
-  const problem = await hostProblem(endpoint, HOST_CHECK_MS);
+  const problem = await hostProblem(endpoint, HOST_CHECK_MS, signal);
   if (problem === undefined) return;
   const what = `the authorization endpoint's host ${endpoint.host} ${problem}`;
   const settings = `check the provider's settings (oauthx providers show ${client.id}) and any --set value`;

@@ -16,6 +16,8 @@ const MAX_PASTES = 5;
 export const PASTE_PROMPT =
   "After approving, paste the address your browser ended on (or wait for the redirect):\n";
 
+const PASTE_AGAIN = "Paste the address again (or wait for the redirect; Ctrl-C to stop):\n";
+
 /**
  * The tokens of whichever comes first with a usable code: the redirect (`waiting`) or a pasted
  * address. `exchange` turns a code into tokens. Rejects with the login's own errors: the timeout,
@@ -31,7 +33,7 @@ export async function pasteOrWait(
   const redirected = waiting.then((code) => ({ kind: "redirect" as const, code }));
   redirected.catch(() => {});
   ctx.stderr.write(PASTE_PROMPT);
-  for (let paste = 1; ; paste++) {
+  for (let paste = 1; ; ) {
     const stopReading = new AbortController();
     const line = ctx.readLine(stopReading.signal).then((text) => ({ kind: "line" as const, text }));
     let next: Awaited<typeof redirected> | Awaited<typeof line>;
@@ -42,14 +44,17 @@ export async function pasteOrWait(
     }
     if (next.kind === "redirect") return exchange(next.code);
     // Closed without a line (stdin ended): leave it to the redirect, or the timeout.
-    if (next.text.trim() === "") return exchange(await waiting);
+    if (next.text === undefined) return exchange(await waiting);
+    // An empty line is a stray Enter, not a paste (nor the end of input): ask again.
+    if (next.text.trim() === "") {
+      ctx.stderr.write(PASTE_AGAIN);
+      continue;
+    }
     try {
       return await exchange(parseRedirectedUrl(next.text, expectation));
     } catch (error) {
-      if (!isBadPaste(error) || paste >= MAX_PASTES) throw error;
-      ctx.stderr.write(
-        `That did not work: ${error.message} [${error.code}].\nPaste the address again (or wait for the redirect; Ctrl-C to stop):\n`,
-      );
+      if (!isBadPaste(error) || paste++ >= MAX_PASTES) throw error;
+      ctx.stderr.write(`That did not work: ${error.message} [${error.code}].\n${PASTE_AGAIN}`);
     }
   }
 }

@@ -44,15 +44,7 @@ export const command = defineCommand({
     if (!tokens.refresh_token) {
       // The access token alone is useless to CI and would stay valid at the provider with nobody
       // holding it: revoke it (RFC 7009 §2.1), best effort.
-      const issued = loginEntry({
-        client,
-        tokens,
-        scopes,
-        nowMs: ctx.now(),
-        account: { label: undefined, claims: undefined },
-        clientSecret: undefined,
-      });
-      await revokeLogin(providerId, client, issued).catch(() => undefined);
+      await revokeLogin(providerId, client, issuedEntry(client, tokens, scopes, ctx)).catch(() => undefined);
       const how = entry.definition.refresh.issued;
       throw new OauthxError(
         "AUTH_REQUIRED",
@@ -64,7 +56,22 @@ export const command = defineCommand({
         },
       );
     }
-    ctx.stdout.write(`${tokens.refresh_token}\n`);
+    // Not a whole line at once: on Bun that goes through console.log, which would not say that the
+    // reader had gone (`oauthx seed x | gh secret sett …`, a typo: gh exits without reading).
+    ctx.stdout.write(tokens.refresh_token);
+    if (ctx.stdout.lost?.()) {
+      // Nobody holds the refresh token: revoke the grant rather than leave it valid at the provider.
+      await revokeLogin(providerId, client, issuedEntry(client, tokens, scopes, ctx)).catch(() => undefined);
+      throw new OauthxError(
+        "CHECK_FAILED",
+        "the refresh token was not delivered: the command reading oauthx's output ended without reading it",
+        {
+          remedy:
+            "the new grant was revoked where the provider allows it; check the command after | (it said why it ended) and seed again",
+        },
+      );
+    }
+    ctx.stdout.write("\n");
     // The job needs the client too; a secret especially is kept nowhere by seed.
     const clientVars = client.client.client_secret
       ? `; the job also needs ${oauthxVar(providerId, "CLIENT_SECRET")} (and the client id, unless its providers file has it)`
@@ -75,3 +82,20 @@ export const command = defineCommand({
     return 0;
   },
 });
+
+/** What a seed issued, as the entry revokeLogin takes (nothing of it is stored). */
+function issuedEntry(
+  client: Parameters<typeof loginEntry>[0]["client"],
+  tokens: Parameters<typeof loginEntry>[0]["tokens"],
+  scopes: Parameters<typeof loginEntry>[0]["scopes"],
+  ctx: { now(): number },
+) {
+  return loginEntry({
+    client,
+    tokens,
+    scopes,
+    nowMs: ctx.now(),
+    account: { label: undefined, claims: undefined },
+    clientSecret: undefined,
+  });
+}
