@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   STORE_PERMISSIONS: EXIT.store,
   STORE_VERSION: EXIT.store,
   DECRYPT_FAILED: EXIT.store,
+  KEYCHAIN_UNAVAILABLE: EXIT.store,
   API_ERROR: EXIT.failed,
   CHECK_FAILED: EXIT.failed,
   INTERRUPTED: EXIT.interrupted,

@@ -25,12 +25,12 @@ import {
   type StoreEncryption,
 } from "./encryption.ts";
 import { type HomeFiles, homeFiles } from "./home-files.ts";
+import { locateIdentity } from "./identity/locate.ts";
 import {
   createIdentityFile,
   explicitIdentityConfigured,
   IDENTITY_ENV,
   IDENTITY_FILE_ENV,
-  resolveIdentity,
 } from "./identity.ts";
 import { acquireLock } from "./lock.ts";
 import { lockTimeout } from "./lock-timeout.ts";
@@ -160,7 +160,7 @@ export function openStore(options: OpenStoreOptions): Store {
         { remedy: `unset ${PASSPHRASE_ENV}` },
       );
     }
-    const identity = resolveIdentity(env, paths.identity);
+    const identity = await locateIdentity(env, paths);
     if (identity === undefined) {
       throw new OauthxError(
         "DECRYPT_FAILED",
@@ -218,7 +218,7 @@ export function openStore(options: OpenStoreOptions): Store {
       return { kind: "passphrase", passphrase: env[PASSPHRASE_ENV], scryptWorkFactor };
     }
     const identity =
-      resolveIdentity(env, paths.identity) ?? (await createIdentityFile(paths.identity, new Date(now())));
+      (await locateIdentity(env, paths)) ?? (await createIdentityFile(paths.identity, new Date(now())));
     return { kind: "identity", key: identity.keys[0]!, source: identity.source };
   }
 
