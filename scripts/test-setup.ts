@@ -44,6 +44,22 @@ export const REQUIREMENTS: Requirement[] = [
   { what: "script (a terminal for age passphrases, Ctrl-C)", files: ["/usr/bin/script"], debian: "bsdutils" },
   { what: "unshare (a lock held across PID namespaces)", files: ["/usr/bin/unshare"], debian: "util-linux" },
   { what: "sha256sum (release checksums)", files: ["/usr/bin/sha256sum"], debian: "coreutils" },
+  {
+    what: "a private D-Bus session (the keychain)",
+    files: ["/usr/bin/dbus-run-session", "/usr/bin/dbus-send"],
+    debian: "dbus",
+  },
+  {
+    what: "a Secret Service (the keychain)",
+    files: ["/usr/bin/gnome-keyring-daemon"],
+    debian: "gnome-keyring",
+  },
+  {
+    what: "libsecret, which Bun.secrets loads (the keychain)",
+    // The copyright file, not the library: its path does not depend on the architecture.
+    files: ["/usr/share/doc/libsecret-1-0/copyright"],
+    debian: "libsecret-1-0",
+  },
 ];
 
 export function missingRequirements(exists: (file: string) => boolean = existsSync): Requirement[] {
