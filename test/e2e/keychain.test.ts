@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthServer, startAuthServer, userinfoStatus } from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
-import { BIN, run } from "../support/run-node.ts";
+import { BIN, ROOT, run } from "../support/run-node.ts";
 import { type SecretService, startSecretService } from "../support/secret-service.ts";
 
 /** Every file under `dir`, recursively, with its bytes. */
@@ -27,6 +27,8 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
   let account = "";
   const inSession = (args: string[], env: Record<string, string> = {}) =>
     cli.oauthx(args, { env: { ...keyring.env, ...env } });
+  // Without the memory cache (memory-cache.ts), every call asks the keychain itself.
+  const NO_CACHE = { OAUTHX_IDENTITY_CACHE: "off" };
   const secret = (op: "get" | "delete" | "set", value = "") =>
     run(
       BIN.bun,
@@ -37,6 +39,12 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
       ],
       { env: { ...keyring.env, ITEM: account, VALUE: value } },
     );
+  /** Whether the kernel keyring holds this item's cached identity (asked through memory-cache.ts). */
+  const cached = async () => {
+    const module = join(ROOT, "src/store/identity/memory-cache.ts");
+    const script = `const m = await import(${JSON.stringify(module)}); process.stdout.write(String((await m.cachedIdentity(process.env.ITEM)) !== undefined));`;
+    return (await run(BIN.bun, ["-e", script], { env: { PATH: "/usr/bin:/bin", ITEM: account } })).stdout;
+  };
 
   beforeAll(async () => {
     server = await startAuthServer({ accessTokenTtl: 600 });
@@ -92,7 +100,8 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
   it("without a D-Bus session: a clear error within seconds naming the keychain, the store intact", async () => {
     const store = readFileSync(join(cli.home, "tokens.age"));
     const started = performance.now();
-    const result = await cli.oauthx(["token", "local"]); // the harness's env has no D-Bus address
+    // The harness's env has no D-Bus address.
+    const result = await cli.oauthx(["token", "local"], { env: NO_CACHE });
     expect(performance.now() - started).toBeLessThan(3000);
     expect(result.code).toBe(8);
     expect(result.stdout).toBe("");
@@ -101,10 +110,22 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
     expect(result.stderr).toContain("oauthx identity move file");
     expect(result.stderr).toContain("OAUTHX_AGE_IDENTITY");
     // Never a silent fall-back or a fresh identity: a login fails the same way and writes nothing.
-    const login = await cli.oauthx(["login", "local", "--profile", "other", "--timeout", "30s"]);
+    const login = await cli.oauthx(["login", "local", "--profile", "other", "--timeout", "30s"], {
+      env: NO_CACHE,
+    });
     expect(login.code).toBe(8);
     expect(readFileSync(join(cli.home, "tokens.age")).equals(store)).toBe(true);
     expect(readdirSync(cli.home)).not.toContain("identity.txt");
+  });
+
+  it("the memory cache: a keychain read is remembered in the kernel keyring, never on disk", async () => {
+    expect((await inSession(["token", "local"])).code).toBe(0); // reads the keychain, fills the cache
+    // Within minutes, the cache answers even where the keychain cannot be reached.
+    expect(await cached()).toBe("true");
+    const fromCache = await cli.oauthx(["token", "local"]);
+    expect(fromCache.stderr).toBe("");
+    expect(fromCache.code).toBe(0);
+    for (const { file, text } of filesUnder(cli.home)) expect(text, file).not.toContain("AGE-SECRET-KEY");
   });
 
   it("a Secret Service that does not answer: the error comes within the bound, not a hang", async () => {
@@ -112,7 +133,7 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
     process.kill(daemon, "SIGSTOP");
     try {
       const started = performance.now();
-      const result = await inSession(["token", "local"]);
+      const result = await inSession(["token", "local"], NO_CACHE);
       const elapsed = performance.now() - started;
       expect(result.stderr).toContain("did not answer within 2 s");
       expect(result.code).toBe(8);
@@ -127,7 +148,7 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
     expect(key).toMatch(/^AGE-SECRET-KEY-1/);
     await secret("delete");
     try {
-      const result = await inSession(["token", "local"]);
+      const result = await inSession(["token", "local"], NO_CACHE);
       expect(result.code).toBe(8);
       expect(result.stderr).toContain(
         `item oauthx/${account}, which holds the store's age identity, was not found`,
@@ -146,6 +167,7 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
     expect((statSync(identityFile).mode & 0o777).toString(8)).toBe("600");
     expect(readdirSync(cli.home)).not.toContain("identity-location.json");
     expect((await secret("get")).stdout).toBe(""); // the item is gone from the keychain
+    expect(await cached()).toBe("false"); // and from the memory cache
     const token = await cli.oauthx(["token", "local"]);
     expect(token.code).toBe(0);
     expect(await userinfoStatus(server, token.stdout.trim())).toBe(200);
@@ -158,7 +180,7 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
     const store = readFileSync(join(cli.home, "tokens.age"));
     await keyring.lock();
     const started = performance.now();
-    const result = await inSession(["token", "local"]);
+    const result = await inSession(["token", "local"], NO_CACHE);
     expect(performance.now() - started).toBeLessThan(4000);
     expect(result.code).toBe(8);
     expect(result.stderr).toContain(

@@ -13,6 +13,7 @@ import {
 } from "../identity.ts";
 import { describeItem, keychainRead } from "./keychain.ts";
 import { readMarker } from "./marker.ts";
+import { cachedIdentity, cacheEnabled, cacheIdentity } from "./memory-cache.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,11 +23,15 @@ export async function locateIdentity(env: Env, files: HomeFiles): Promise<Identi
   const marker = readMarker(files.identityMarker);
   if (marker === undefined) return resolveIdentity(env, files.identity);
   const source = describeItem(marker.item);
-  const keys = parseIdentityText(await keychainRead(marker.item));
+  const useCache = cacheEnabled(env);
+  const cached = useCache ? await cachedIdentity(marker.item.account) : undefined;
+  const text = cached ?? (await keychainRead(marker.item));
+  const keys = parseIdentityText(text);
   if (keys === undefined) {
     throw new OauthxError("STORE_CORRUPT", `${source} holds no age identity`, {
       remedy: "restore the item from a backup of the key, or set OAUTHX_AGE_IDENTITY",
     });
   }
+  if (useCache && cached === undefined) await cacheIdentity(marker.item.account, text);
   return { keys, source, explicit: false };
 }

@@ -35,6 +35,7 @@ import {
   keychainWrite,
 } from "./keychain.ts";
 import { readMarker, writeMarker } from "./marker.ts";
+import { forgetCachedIdentity } from "./memory-cache.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -136,6 +137,7 @@ async function toFile(files: HomeFiles): Promise<MoveOutcome> {
   }
   await proveOpens(files, { OAUTHX_AGE_IDENTITY_FILE: files.identity });
   removeFile(files.identityMarker);
+  await forgetCachedIdentity(marker.item.account);
   // The file decides now; a failure to delete the item leaves a copy, not a second identity.
   await keychainDelete(marker.item).catch(() => false);
   return { moved: true, where: files.identity };
