@@ -24,7 +24,7 @@ if (!binary) {
 const root = mkdtempSync(join(tmpdir(), "oauthx-keychain-smoke-"));
 const home = join(root, "home");
 const token = `smoke_${Date.now()}`;
-const env = { ...process.env, OAUTHX_HOME: home };
+const env: Record<string, string | undefined> = { ...process.env, OAUTHX_HOME: home };
 delete env.OAUTHX_AGE_IDENTITY;
 delete env.OAUTHX_AGE_IDENTITY_FILE;
 
