@@ -4,8 +4,9 @@
 // works with it; a keychain that is absent, silent, locked or missing the item is a clear error
 // within seconds that names it and changes nothing; the move back works without D-Bus at all.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { generateIdentity } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthServer, startAuthServer, userinfoStatus } from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
@@ -158,6 +159,27 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
       await secret("set", key);
     }
     expect((await inSession(["token", "local"])).code).toBe(0);
+  });
+
+  it("an interrupted move never leaves two identities in use: the marker decides, a re-run completes", async () => {
+    const identityFile = join(cli.home, "identity.txt");
+    // Interrupted after the marker, before identity.txt was removed: the same key in both homes.
+    writeFileSync(identityFile, (await secret("get")).stdout, { mode: 0o600 });
+    const rerun = await inSession(["identity", "move", "keychain"], NO_CACHE);
+    expect(rerun.stderr).toContain("was already in the Secret Service keyring");
+    expect(existsSync(identityFile)).toBe(false);
+    // Another key beside the marker (restored from somewhere): the keychain still opens the store,
+    // and the move back refuses rather than keep one of two different identities.
+    writeFileSync(identityFile, `${await generateIdentity()}\n`, { mode: 0o600 });
+    try {
+      expect((await inSession(["token", "local"], NO_CACHE)).code).toBe(0);
+      const refused = await inSession(["identity", "move", "file"], NO_CACHE);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toContain(`${identityFile} holds another identity than the keychain`);
+      expect(existsSync(join(cli.home, "identity-location.json"))).toBe(true);
+    } finally {
+      rmSync(identityFile);
+    }
   });
 
   it("moves back to a file (0600), which then works with no D-Bus at all", async () => {
