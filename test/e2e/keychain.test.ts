@@ -206,9 +206,12 @@ describe("dist/oauthx with the identity in the Secret Service", () => {
     expect(performance.now() - started).toBeLessThan(4000);
     expect(result.code).toBe(8);
     expect(result.stderr).toContain(
-      `item oauthx/${account}, which holds the store's age identity, was not found`,
+      `the Secret Service keyring is locked, so the Secret Service keyring item oauthx/${account} (the store's age identity) cannot be read`,
     );
-    expect(result.stderr).toContain("unlock the keyring");
+    expect(result.stderr).toContain("unlock it");
+    expect(result.stderr).toContain("OAUTHX_AGE_IDENTITY");
+    const shown = await inSession(["identity", "--json"], NO_CACHE);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ home: "keychain", answers: false });
     expect(readFileSync(join(cli.home, "tokens.age")).equals(store)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@
 // the item, never the value.
 
 import { OauthxError } from "../../errors.ts";
+import { defaultCollectionLocked } from "./keyring-locked.ts";
 
 /** Long enough for a cold libsecret connection (tens of ms), short enough that nobody waits. */
 export const KEYCHAIN_TIMEOUT_MS = 2000;
@@ -100,12 +101,22 @@ export async function keychainRead(item: KeychainItem): Promise<string> {
   const api = secrets(item);
   const value = await bounded(item, "reading", () => api.get({ service: item.service, name: item.account }));
   if (value === null || value === "") {
+    if ((await defaultCollectionLocked()) === true) {
+      throw new OauthxError(
+        "KEYCHAIN_UNAVAILABLE",
+        `${keychainName()} is locked, so ${describeItem(item)} (the store's age identity) cannot be read`,
+        {
+          remedy:
+            "unlock it (log in to the desktop session, or `gnome-keyring-daemon --unlock`); or set OAUTHX_AGE_IDENTITY for headless use",
+        },
+      );
+    }
     throw new OauthxError(
       "KEYCHAIN_UNAVAILABLE",
-      `${describeItem(item)}, which holds the store's age identity, was not found (deleted, or its keyring is locked)`,
+      `${describeItem(item)}, which holds the store's age identity, was not found`,
       {
         remedy:
-          "unlock the keyring and retry; if the item was deleted, restore it or set OAUTHX_AGE_IDENTITY to a backup of the key",
+          "if it was deleted, restore it, or set OAUTHX_AGE_IDENTITY to a backup of the key; if the keychain is locked, unlock it and retry",
       },
     );
   }
