@@ -15,13 +15,15 @@
 // build.
 //   - binary size minus the Bun runtime's own (the hello world's size);
 //   - 32 concurrent `oauthx token` on an expired token against oidc-provider with rotation;
-//   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache.
+//   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache;
+//   - warm `oauthx token` with the identity in a Secret Service beside identity.txt (bench/keychain.ts).
 //
 // Timings come from hyperfine (-N, no shell). Runs are split into passes that alternate between
 // the commands, and each command's times are pooled over the passes before taking the median, so a
 // burst of load on the machine hits every command rather than one.
 //
-// The bench installs nothing: hyperfine, gh and GNU time come from Debian (.ci/run installs them).
+// The bench installs nothing: hyperfine, gh and GNU time come from Debian (.ci/run installs them);
+// the keychain section (bench/keychain.ts) uses the tests' gnome-keyring and dbus (scripts/test-setup.ts).
 
 import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import {
