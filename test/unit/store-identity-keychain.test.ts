@@ -35,7 +35,7 @@ describe("the identity marker, where no keychain can be reached", () => {
     const error = await rejection(openStore({ home, env: {} }).read());
     expect(error.code).toBe("KEYCHAIN_UNAVAILABLE");
     expect(error.message).toContain("oauthx/age-identity-0123456789abcdef");
-    expect(error.message).toContain("only the oauthx binary (Bun) can reach");
+    expect(error.message).toContain("which this runtime cannot reach: only the Bun-built oauthx can");
     expect(error.remedy).toContain("OAUTHX_AGE_IDENTITY");
     expect(error.remedy).toContain("oauthx identity move file");
     // A write fails the same way: no identity.txt appears, the store is untouched.

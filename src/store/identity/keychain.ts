@@ -50,8 +50,11 @@ function secrets(item: KeychainItem): SecretsApi {
   if (api === undefined) {
     throw new OauthxError(
       "KEYCHAIN_UNAVAILABLE",
-      `the age identity is in ${describeItem(item)}, which only the oauthx binary (Bun) can reach`,
-      { remedy: "run the oauthx binary; or set OAUTHX_AGE_IDENTITY; or `oauthx identity move file`" },
+      `the age identity is in ${describeItem(item)}, which this runtime cannot reach: only the Bun-built oauthx can`,
+      {
+        remedy:
+          "use the oauthx binary built with Bun; or set OAUTHX_AGE_IDENTITY; or run `oauthx identity move file` there",
+      },
     );
   }
   return api;
