@@ -2,6 +2,10 @@
 // OAUTHX_AGE_IDENTITY, then OAUTHX_AGE_IDENTITY_FILE (both win, as CI relies on), then the marker:
 // if it exists, the keychain item it names and nothing else; otherwise identity.txt. The store
 // asks only this, and does not know which home the key has.
+//
+// Reading takes no lock, so a reader may look while `identity move` runs in another process (see
+// move.ts for its order). Each home is given up only once the other is in place, so a reader that
+// finds neither where it looked checks the marker once more: the move has just completed.
 
 import { OauthxError } from "../../errors.ts";
 import type { HomeFiles } from "../home-files.ts";
@@ -21,11 +25,24 @@ type Env = Readonly<Record<string, string | undefined>>;
 export async function locateIdentity(env: Env, files: HomeFiles): Promise<Identity | undefined> {
   if (explicitIdentityConfigured(env)) return resolveIdentity(env, files.identity);
   const marker = readMarker(files.identityMarker);
-  if (marker === undefined) return resolveIdentity(env, files.identity);
+  if (marker === undefined) {
+    const file = resolveIdentity(env, files.identity);
+    // identity.txt removed since the marker was looked for: the move to the keychain just finished.
+    if (file === undefined && readMarker(files.identityMarker) !== undefined)
+      return locateIdentity(env, files);
+    return file;
+  }
   const source = describeItem(marker.item);
   const useCache = cacheEnabled(env);
   const cached = useCache ? await cachedIdentity(marker.item.account) : undefined;
-  const text = cached ?? (await keychainRead(marker.item));
+  let text: string;
+  try {
+    text = cached ?? (await keychainRead(marker.item));
+  } catch (error) {
+    // The marker gone meanwhile: the move to a file just finished (and deleted the item).
+    if (readMarker(files.identityMarker) === undefined) return resolveIdentity(env, files.identity);
+    throw error;
+  }
   const keys = parseIdentityText(text);
   if (keys === undefined) {
     throw new OauthxError("STORE_CORRUPT", `${source} holds no age identity`, {
