@@ -20,12 +20,14 @@
 //     job's cache) beside the warm `token` (bench/federated.ts).
 //   - `oauthx` installed by npm vs the binary run directly (bench/npm.ts).
 //   - a warm `oauthx token` through the shared store on PostgreSQL beside the file (shared-store.ts).
+//   - warm `oauthx token` with the identity in a Secret Service beside identity.txt (bench/keychain.ts).
 //
 // Timings come from hyperfine (-N, no shell). Runs are split into passes that alternate between
 // the commands, and each command's times are pooled over the passes before taking the median, so a
 // burst of load on the machine hits every command rather than one.
 //
-// The bench installs nothing: hyperfine, gh and GNU time come from Debian (.ci/run installs them).
+// The bench installs nothing: hyperfine, gh and GNU time come from Debian (.ci/run installs them);
+// the keychain section (bench/keychain.ts) uses the tests' gnome-keyring and dbus (scripts/test-setup.ts).
 
 import { type SpawnSyncReturns, spawn, spawnSync } from "node:child_process";
 import {
@@ -44,6 +46,7 @@ import {
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { KEYCHAIN_TARGET, keychainTimes } from "./keychain.ts";
 import { npmStartup } from "./npm.ts";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -510,6 +513,12 @@ async function main(): Promise<void> {
     const sizes = { oauthx: statSync(setup.oauthx).size, hello: statSync(setup.hello).size };
     const code = sizes.oauthx - sizes.hello;
 
+    process.stderr.write("bench: warm token with the identity in a Secret Service\n");
+    const keychain = await keychainTimes(setup.oauthx, setup.env.OAUTHX_HOME!, setup.dir, (commands, env) => {
+      const passes = hyperfine(tools.hyperfine, commands, { ...setup.env, ...env }, setup.dir);
+      return new Map(passes.map((timing) => [timing.name, ms(median(timing.times))]));
+    });
+
     process.stderr.write("bench: refresh race against oidc-provider\n");
     const race = await refreshRace(setup);
 
@@ -624,6 +633,13 @@ async function main(): Promise<void> {
         `${fmt(checks.code, 2)} MiB`,
         `≤ ${TARGETS.codeMiB} MiB`,
         checks.code <= TARGETS.codeMiB,
+      ),
+      `| warm \`token\`, identity in a Secret Service / identity.txt, own passes | ${fmt(keychain.keychain)} / ${fmt(keychain.file)} ms (no memory cache: ${fmt(keychain.keychainUncached)} ms) | | |`,
+      row(
+        "keychain ÷ file (memory cache on, the default)",
+        fmt(keychain.keychain / keychain.file, 3),
+        `≤ ${KEYCHAIN_TARGET}`,
+        keychain.keychain / keychain.file <= KEYCHAIN_TARGET,
       ),
       `| ${RACE_PROCESSES} concurrent \`token\` on an expired token, oidc-provider with rotation: refresh requests per round | ${raceRefreshes.join(", ")} (${race.rounds.reduce((n, r) => n + r.failures, 0)} failures, ${race.rounds.reduce((n, r) => n + r.grantsRevoked, 0)} grants revoked) | 1, no failure, no revocation | ${verdict(raceOk)} |`,
       `| ${RACE_PROCESSES} concurrent: wall time, median of ${RACE_ROUNDS} rounds | ${fmt(median(race.rounds.map((r) => r.wallMs)), 0)} ms (one process alone: ${fmt(median(race.singleRefreshMs), 0)} ms) | | |`,

@@ -63,6 +63,22 @@ export const REQUIREMENTS: Requirement[] = [
     ],
     debian: "postgresql",
   },
+  {
+    what: "a private D-Bus session (the keychain)",
+    files: ["/usr/bin/dbus-run-session", "/usr/bin/dbus-send"],
+    debian: "dbus",
+  },
+  {
+    what: "a Secret Service (the keychain)",
+    files: ["/usr/bin/gnome-keyring-daemon"],
+    debian: "gnome-keyring",
+  },
+  {
+    what: "libsecret, which Bun.secrets loads (the keychain)",
+    // The copyright file, not the library: its path does not depend on the architecture.
+    files: ["/usr/share/doc/libsecret-1-0/copyright"],
+    debian: "libsecret-1-0",
+  },
 ];
 
 export function missingRequirements(exists: (file: string) => boolean = existsSync): Requirement[] {

@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   STORE_VERSION: EXIT.store,
   STORE_UNREACHABLE: EXIT.store,
   DECRYPT_FAILED: EXIT.store,
+  KEYCHAIN_UNAVAILABLE: EXIT.store,
   API_ERROR: EXIT.failed,
   CHECK_FAILED: EXIT.failed,
   INTERRUPTED: EXIT.interrupted,

@@ -70,6 +70,11 @@ export const commands: readonly CommandEntry[] = [
     load: async () => (await import("./login/seed.ts")).command,
   },
   {
+    name: "identity",
+    summary: "Where the store's key is (file, OS keychain); move it",
+    load: async () => (await import("./identity.ts")).command,
+  },
+  {
     name: "export",
     summary: "Print a refresh token, to seed a CI secret",
     load: async () => (await import("./tokens/export.ts")).command,

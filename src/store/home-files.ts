@@ -7,6 +7,8 @@ export interface HomeFiles {
   home: string;
   /** age X25519 identity, written in `age-keygen` format. */
   identity: string;
+  /** Present when the identity is in the OS keychain: which item holds it (no secret). */
+  identityMarker: string;
   /** The age-encrypted token store. */
   store: string;
   /** The cross-process lock guarding read-modify-write of the store. */
@@ -19,6 +21,7 @@ export function homeFiles(home: string): HomeFiles {
   return {
     home,
     identity: path.join(home, "identity.txt"),
+    identityMarker: path.join(home, "identity-location.json"),
     store: path.join(home, "tokens.age"),
     lock: path.join(home, "tokens.age.lock"),
     providers: path.join(home, "providers.yaml"),

@@ -13,7 +13,7 @@ import { EXIT, isOauthxError, type OauthxError, toOauthxError } from "../../erro
 import { browserCommand, noBrowserReason } from "../../platform/browser.ts";
 import type { Registry } from "../../providers/registry.ts";
 import type { StoreDocument, TokenEntry } from "../../store/document.ts";
-import { homeFiles } from "../../store/home-files.ts";
+import { type HomeFiles, homeFiles } from "../../store/home-files.ts";
 import { defineCommand } from "../command.ts";
 import { relativeTime, table } from "../output.ts";
 import { loginState } from "./status.ts";
@@ -63,7 +63,7 @@ export async function diagnose(
   const findings: Finding[] = [];
   const files = homeFiles(ctx.home);
   findings.push(checkHome(files.home));
-  findings.push(await checkIdentity(ctx, files.identity));
+  findings.push(...(await checkIdentity(ctx, files)));
 
   let registry: Registry | undefined;
   try {
@@ -177,33 +177,61 @@ function checkHome(home: string): Finding {
   return { check: "home", status: "ok", detail: `${home} (mode ${mode.toString(8).padStart(4, "0")})` };
 }
 
-async function checkIdentity(ctx: Context, defaultPath: string): Promise<Finding> {
-  try {
-    const { resolveIdentity } = await import("../../store/identity.ts");
-    const identity = resolveIdentity(ctx.env, defaultPath);
-    if (ctx.env.OAUTHX_PASSPHRASE)
-      return { check: "identity", status: "ok", detail: "passphrase mode (OAUTHX_PASSPHRASE)" };
-    if (!identity)
-      return {
+async function checkIdentity(ctx: Context, files: HomeFiles): Promise<Finding[]> {
+  if (ctx.env.OAUTHX_PASSPHRASE)
+    return [{ check: "identity", status: "ok", detail: "passphrase mode (OAUTHX_PASSPHRASE)" }];
+  const { identityStatus } = await import("../../store/identity/status.ts");
+  const status = await identityStatus(ctx.env, files);
+  const keychain: Finding = {
+    check: "keychain",
+    status: status.keychain.answers || status.home !== "keychain" ? "ok" : "fail",
+    detail: status.keychain.answers
+      ? `${status.keychain.name} answers`
+      : `${status.keychain.name} does not answer: ${status.keychain.reason}`,
+  };
+  if (status.problem) {
+    return [
+      {
         check: "identity",
-        status: "ok",
-        detail: `none yet; ${defaultPath} is created at first login`,
-      };
-    if (existsSync(identity.source) && process.platform !== "win32") {
-      const mode = statSync(identity.source).mode & 0o777;
-      if ((mode & 0o077) !== 0) {
-        return {
+        status: "fail",
+        detail: `${status.problem.message} [${status.problem.code}]`,
+        ...(status.problem.remedy ? { remedy: status.problem.remedy } : {}),
+      },
+      keychain,
+    ];
+  }
+  if (status.home === "none")
+    return [
+      { check: "identity", status: "ok", detail: `none yet; ${files.identity} is created at first login` },
+      keychain,
+    ];
+  if (status.home === "keychain")
+    return [{ check: "identity", status: "ok", detail: `in ${status.where}` }, keychain];
+  if ((status.home === "file" || status.home === "env-file") && process.platform !== "win32") {
+    const mode = statSync(status.where).mode & 0o777;
+    if ((mode & 0o077) !== 0) {
+      return [
+        {
           check: "identity",
           status: "fail",
-          detail: `${identity.source} is readable by others (mode ${mode.toString(8)})`,
-          remedy: `chmod 600 ${identity.source}`,
-        };
-      }
+          detail: `${status.where} is readable by others (mode ${mode.toString(8)})`,
+          remedy: `chmod 600 ${status.where}`,
+        },
+        keychain,
+      ];
     }
-    return { check: "identity", status: "ok", detail: `from ${identity.source}` };
-  } catch (error) {
-    return failure("identity", error);
   }
+  // A key beside the store goes wherever the store goes (backups, synced dotfiles): suggest the move.
+  const suggest = status.home === "file" && status.keychain.answers;
+  return [
+    {
+      check: "identity",
+      status: suggest ? "warn" : "ok",
+      detail: `from ${status.where}${suggest ? `; ${status.keychain.name} could hold it instead` : ""}`,
+      ...(suggest ? { remedy: "oauthx identity move keychain" } : {}),
+    },
+    keychain,
+  ];
 }
 
 /** Why this login's client credentials cannot be resolved for a refresh, if they cannot. */

@@ -25,6 +25,7 @@ import {
   type StoreEncryption,
 } from "../encryption.ts";
 import { type HomeFiles, homeFiles } from "../home-files.ts";
+import { locateIdentity } from "../identity/locate.ts";
 import {
   createIdentityFile,
   explicitIdentityConfigured,
@@ -160,7 +161,7 @@ export function openStore(options: OpenStoreOptions): Store {
         { remedy: `unset ${PASSPHRASE_ENV}` },
       );
     }
-    const identity = resolveIdentity(env, paths.identity);
+    const identity = await locateIdentity(env, paths);
     if (identity === undefined) {
       throw new OauthxError(
         "DECRYPT_FAILED",
@@ -218,7 +219,7 @@ export function openStore(options: OpenStoreOptions): Store {
       return { kind: "passphrase", passphrase: env[PASSPHRASE_ENV], scryptWorkFactor };
     }
     const identity =
-      resolveIdentity(env, paths.identity) ?? (await createIdentityFile(paths.identity, new Date(now())));
+      (await locateIdentity(env, paths)) ?? (await createIdentityFile(paths.identity, new Date(now())));
     return { kind: "identity", key: identity.keys[0]!, source: identity.source };
   }
 
