@@ -72,7 +72,7 @@ export const commands: readonly CommandEntry[] = [
   {
     name: "identity",
     summary: "Where the store's key is (file, OS keychain); move it",
-    load: async () => (await import("./identity.ts")).command,
+    load: async () => (await import("./identity/identity.ts")).command,
   },
   {
     name: "export",

@@ -20,6 +20,6 @@ export {
   type Store,
   type StoreUpdate,
 } from "./file/store.ts";
-export { IDENTITY_ENV, IDENTITY_FILE_ENV } from "./identity.ts";
+export { IDENTITY_ENV, IDENTITY_FILE_ENV } from "./identity/identity.ts";
 export { type LockRecord, readLockRecord } from "./lock.ts";
 export { DEFAULT_LOCK_TIMEOUT_MS, LOCK_TIMEOUT_ENV } from "./lock-timeout.ts";

@@ -9,7 +9,7 @@ import {
   parseIdentityText,
   resolveIdentity,
   rfc3339Local,
-} from "../../src/store/identity.ts";
+} from "../../src/store/identity/identity.ts";
 import { modeOf, useTempHome } from "../support/store-temp-home.ts";
 
 const tempHome = useTempHome();

@@ -8,7 +8,7 @@ import { armor, Decrypter, Encrypter, generateX25519Identity, identityToRecipien
 import { describe, expect, it } from "vitest";
 import { type StoreDocument, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/file/store.ts";
-import { formatIdentityFile } from "../../src/store/identity.ts";
+import { formatIdentityFile } from "../../src/store/identity/identity.ts";
 import { modeOf, sampleEntry, useTempHome } from "../support/store-temp-home.ts";
 
 const tempHome = useTempHome();

@@ -11,7 +11,7 @@ import { describe, expect, it, vi } from "vitest";
 import { tryDecryptX25519 } from "../../src/store/age-fast-read.ts";
 import { type StoreDocument, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/file/store.ts";
-import { formatIdentityFile } from "../../src/store/identity.ts";
+import { formatIdentityFile } from "../../src/store/identity/identity.ts";
 import {
   AGE_VERSION_LINE,
   ageMacLine,

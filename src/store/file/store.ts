@@ -25,14 +25,13 @@ import {
   type StoreEncryption,
 } from "../encryption.ts";
 import { type HomeFiles, homeFiles } from "../home-files.ts";
-import { locateIdentity } from "../identity/locate.ts";
 import {
   createIdentityFile,
   explicitIdentityConfigured,
   IDENTITY_ENV,
   IDENTITY_FILE_ENV,
-  resolveIdentity,
-} from "../identity.ts";
+} from "../identity/identity.ts";
+import { locateIdentity } from "../identity/locate.ts";
 import { acquireLock } from "../lock.ts";
 import { lockTimeout } from "../lock-timeout.ts";
 import { checkDirectoryIfPresent, ensurePrivateDirectory } from "../permissions.ts";

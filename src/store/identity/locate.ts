@@ -9,12 +9,7 @@
 
 import { OauthxError } from "../../errors.ts";
 import type { HomeFiles } from "../home-files.ts";
-import {
-  explicitIdentityConfigured,
-  type Identity,
-  parseIdentityText,
-  resolveIdentity,
-} from "../identity.ts";
+import { explicitIdentityConfigured, type Identity, parseIdentityText, resolveIdentity } from "./identity.ts";
 import { describeItem, keychainRead } from "./keychain.ts";
 import { readMarker } from "./marker.ts";
 import { cachedIdentity, cacheEnabled, cacheIdentity } from "./memory-cache.ts";

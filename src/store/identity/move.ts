@@ -14,6 +14,9 @@ import { OauthxError } from "../../errors.ts";
 import { writeFileAtomic } from "../atomic-file.ts";
 import { openStore } from "../file/store.ts";
 import { type HomeFiles, homeFiles } from "../home-files.ts";
+import { acquireLock } from "../lock.ts";
+import { lockTimeout } from "../lock-timeout.ts";
+import { ensurePrivateDirectory } from "../permissions.ts";
 import {
   createIdentityFile,
   explicitIdentityConfigured,
@@ -22,10 +25,7 @@ import {
   IDENTITY_FILE_ENV,
   parseIdentityText,
   resolveIdentity,
-} from "../identity.ts";
-import { acquireLock } from "../lock.ts";
-import { lockTimeout } from "../lock-timeout.ts";
-import { ensurePrivateDirectory } from "../permissions.ts";
+} from "./identity.ts";
 import {
   describeItem,
   KEYCHAIN_SERVICE,

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { isOauthxError, toOauthxError } from "../../errors.ts";
 import type { HomeFiles } from "../home-files.ts";
-import { IDENTITY_ENV, IDENTITY_FILE_ENV } from "../identity.ts";
+import { IDENTITY_ENV, IDENTITY_FILE_ENV } from "./identity.ts";
 import { describeItem, KEYCHAIN_SERVICE, keychainName, keychainRead, keychainSupported } from "./keychain.ts";
 import { locateIdentity } from "./locate.ts";
 import { readMarker } from "./marker.ts";

@@ -13,7 +13,7 @@ import {
   inspectAgeFile,
   type KeptHeader,
 } from "../encryption.ts";
-import { createIdentityFile, type Identity, resolveIdentity } from "../identity.ts";
+import { createIdentityFile, type Identity, resolveIdentity } from "../identity/identity.ts";
 
 export const RECIPIENTS_ENV = "OAUTHX_STORE_RECIPIENTS";
 

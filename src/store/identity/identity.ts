@@ -3,9 +3,9 @@
 // OAUTHX_AGE_IDENTITY_FILE, then the default identity.txt. Only the default file is ever created,
 // and only when a store is first written. Error messages name the source, never the key.
 
-import { OauthxError } from "../errors.ts";
-import { writeFileAtomic } from "./atomic-file.ts";
-import { readPrivateFile } from "./private-file.ts";
+import { OauthxError } from "../../errors.ts";
+import { writeFileAtomic } from "../atomic-file.ts";
+import { readPrivateFile } from "../private-file.ts";
 
 export const IDENTITY_ENV = "OAUTHX_AGE_IDENTITY";
 export const IDENTITY_FILE_ENV = "OAUTHX_AGE_IDENTITY_FILE";

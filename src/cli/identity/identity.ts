@@ -2,11 +2,11 @@
 // and its item, or an environment variable) and whether it answers — never the key.
 // `oauthx identity move keychain|file`: gives it the other home (store/identity/move.ts).
 
-import { ERROR_CODES, type ErrorCode, EXIT } from "../errors.ts";
-import { homeFiles } from "../store/home-files.ts";
-import { moveIdentity } from "../store/identity/move.ts";
-import { identityStatus } from "../store/identity/status.ts";
-import { defineCommand } from "./command.ts";
+import { ERROR_CODES, type ErrorCode, EXIT } from "../../errors.ts";
+import { homeFiles } from "../../store/home-files.ts";
+import { moveIdentity } from "../../store/identity/move.ts";
+import { identityStatus } from "../../store/identity/status.ts";
+import { defineCommand } from "../command.ts";
 
 const HOME_NAMES = {
   env: "the environment",
