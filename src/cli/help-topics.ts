@@ -103,6 +103,7 @@ policy refused.`,
   environment: `OAUTHX_HOME                  oauthx's directory (default $XDG_CONFIG_HOME/oauthx, else ~/.config/oauthx)
 OAUTHX_AGE_IDENTITY          the age identity itself, instead of identity.txt
 OAUTHX_AGE_IDENTITY_FILE     a file holding the age identity
+OAUTHX_IDENTITY_CACHE        off: a keychain identity is not kept in the kernel keyring (Linux)
 OAUTHX_PASSPHRASE            passphrase mode: the store is encrypted with it, no key on disk
 OAUTHX_STORE                 postgres://…: the shared store for many machines (needs the binary)
 OAUTHX_STORE_RECIPIENTS      the shared store: more age recipients each new row is sealed to
@@ -125,8 +126,11 @@ OAUTHX_DEBUG                 print the stack of an internal error`,
   tokens.age      the logins, age-encrypted (0600)
   identity.txt    the key that opens tokens.age (0600): without it the logins are lost
   providers.yaml  your providers, if any
+  identity-location.json  instead of identity.txt once the key is in the OS keychain
 
 Back up identity.txt somewhere safe; tokens.age alone is useless to anyone, you included.
+\`oauthx identity move keychain\` puts the key in the OS keychain instead (Bun binary only), so a
+copy of the directory no longer opens the store; \`oauthx identity move file\` brings it back.
 
 A new machine: log in there again (simplest: a login per machine), or copy the three files into
 the new $OAUTHX_HOME (chmod 700 the directory, 600 the files). After a copy, use each login

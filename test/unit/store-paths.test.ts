@@ -43,6 +43,7 @@ describe("homeFiles", () => {
     expect(homeFiles("/h")).toEqual({
       home: "/h",
       identity: "/h/identity.txt",
+      identityMarker: "/h/identity-location.json",
       store: "/h/tokens.age",
       lock: "/h/tokens.age.lock",
       providers: "/h/providers.yaml",
