@@ -3,42 +3,32 @@
 // token; and which mode a provider is in when a seed and a federation source meet. The servers
 // are those of federation-job.test.ts (ci-identity-issuer.ts, federation-token-server.ts).
 
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CI_SUBJECT, type CiIdentityIssuer, startCiIdentityIssuer } from "../support/ci-identity-issuer.ts";
+import { CI_SUBJECT, type CiIdentityIssuer } from "../support/ci-identity-issuer.ts";
 import {
   AUDIENCE,
-  CLIENT_ID,
-  EXCHANGE_AUDIENCE,
   expectNotShown,
+  type FederatedServers,
   gitHubEnv,
   job,
+  startFederatedServers,
 } from "../support/federated-job.ts";
-import { type FederationServer, startFederationServer } from "../support/federation-token-server.ts";
+import type { FederationServer } from "../support/federation-token-server.ts";
 
 describe("federated CI job: what fails, and how it says so", () => {
+  let servers: FederatedServers;
   let issuer: CiIdentityIssuer;
   let server: FederationServer;
   let root: string;
 
   beforeAll(async () => {
-    issuer = await startCiIdentityIssuer();
-    server = await startFederationServer({
-      issuer: issuer.issuer,
-      jwksUri: issuer.jwksUri,
-      audience: AUDIENCE,
-      subject: CI_SUBJECT,
-      clientId: CLIENT_ID,
-      exchangeAudience: EXCHANGE_AUDIENCE,
-    });
-    root = mkdtempSync(join(tmpdir(), "oauthx-federation-errors-"));
+    servers = await startFederatedServers();
+    ({ issuer, server, root } = servers);
   });
   afterAll(async () => {
-    await server?.close();
-    await issuer?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
+    await servers?.close();
   });
 
   it("a refused audience is FEDERATION_REFUSED (exit 6) showing iss, sub and aud, never the token", async () => {

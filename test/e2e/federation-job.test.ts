@@ -6,48 +6,39 @@
 // with RFC 8693 token exchange, OAUTHX_<ID>_ID_TOKEN with the RFC 7523 jwt-bearer grant,
 // OAUTHX_<ID>_ID_TOKEN_FILE with an RFC 7523 client assertion.
 
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CI_SUBJECT, type CiIdentityIssuer, startCiIdentityIssuer } from "../support/ci-identity-issuer.ts";
+import { CI_SUBJECT, type CiIdentityIssuer } from "../support/ci-identity-issuer.ts";
 import {
   AUDIENCE,
   accepted,
   CLIENT_ID,
   EXCHANGE_AUDIENCE,
   expectNotShown,
+  type FederatedServers,
   GRANT_TYPES,
   type Grant,
   gitHubEnv,
   job,
+  startFederatedServers,
 } from "../support/federated-job.ts";
-import { type FederationServer, startFederationServer } from "../support/federation-token-server.ts";
+import type { FederationServer } from "../support/federation-token-server.ts";
 import { startIamCredentialsQuirk } from "../support/quirk-google-iam-credentials.ts";
 import { BIN, type Ran, run } from "../support/run-node.ts";
 
 describe("federated CI job: 5-minute access tokens", () => {
+  let servers: FederatedServers;
   let issuer: CiIdentityIssuer;
   let server: FederationServer;
   let root: string;
 
   beforeAll(async () => {
-    issuer = await startCiIdentityIssuer();
-    server = await startFederationServer({
-      issuer: issuer.issuer,
-      jwksUri: issuer.jwksUri,
-      audience: AUDIENCE,
-      subject: CI_SUBJECT,
-      clientId: CLIENT_ID,
-      exchangeAudience: EXCHANGE_AUDIENCE,
-      accessTokenTtl: 300,
-    });
-    root = mkdtempSync(join(tmpdir(), "oauthx-federation-"));
+    servers = await startFederatedServers({ accessTokenTtl: 300 });
+    ({ issuer, server, root } = servers);
   });
   afterAll(async () => {
-    await server?.close();
-    await issuer?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
+    await servers?.close();
   });
 
   const sources: [Grant, string, string][] = [
@@ -217,27 +208,17 @@ describe("federated CI job: 5-minute access tokens", () => {
 });
 
 describe("federated CI job: 4-second access tokens", () => {
+  let servers: FederatedServers;
   let issuer: CiIdentityIssuer;
   let server: FederationServer;
   let root: string;
 
   beforeAll(async () => {
-    issuer = await startCiIdentityIssuer();
-    server = await startFederationServer({
-      issuer: issuer.issuer,
-      jwksUri: issuer.jwksUri,
-      audience: AUDIENCE,
-      subject: CI_SUBJECT,
-      clientId: CLIENT_ID,
-      exchangeAudience: EXCHANGE_AUDIENCE,
-      accessTokenTtl: 4,
-    });
-    root = mkdtempSync(join(tmpdir(), "oauthx-federation-short-"));
+    servers = await startFederatedServers({ accessTokenTtl: 4 });
+    ({ issuer, server, root } = servers);
   });
   afterAll(async () => {
-    await server?.close();
-    await issuer?.close();
-    if (root) rmSync(root, { recursive: true, force: true });
+    await servers?.close();
   });
 
   it("an expiring access token is exchanged again, with a fresh identity token", async () => {

@@ -3,11 +3,12 @@
 // not federated), a temporary OAUTHX_HOME and CI cache per job, and the compiled binary run as a
 // step of the job.
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { CiIdentityIssuer } from "./ci-identity-issuer.ts";
-import type { FederationServer } from "./federation-token-server.ts";
+import { CI_SUBJECT, type CiIdentityIssuer, startCiIdentityIssuer } from "./ci-identity-issuer.ts";
+import { type FederationServer, startFederationServer } from "./federation-token-server.ts";
 import { BIN, type Ran, run } from "./run-node.ts";
 
 export const AUDIENCE = "https://sso.corp.example";
@@ -83,4 +84,39 @@ export function expectNotShown(result: Ran, secret: string) {
 
 export async function accepted(server: FederationServer, token: string): Promise<number> {
   return (await fetch(`${server.url}/check`, { headers: { authorization: `Bearer ${token}` } })).status;
+}
+
+/** A CI identity issuer, a token server that trusts it, and a directory for the jobs' homes. */
+export interface FederatedServers {
+  issuer: CiIdentityIssuer;
+  server: FederationServer;
+  root: string;
+  close(): Promise<void>;
+}
+
+/** Started once per test file (beforeAll), closed in afterAll. */
+export async function startFederatedServers(
+  options: { accessTokenTtl?: number } = {},
+): Promise<FederatedServers> {
+  const issuer = await startCiIdentityIssuer();
+  const server = await startFederationServer({
+    issuer: issuer.issuer,
+    jwksUri: issuer.jwksUri,
+    audience: AUDIENCE,
+    subject: CI_SUBJECT,
+    clientId: CLIENT_ID,
+    exchangeAudience: EXCHANGE_AUDIENCE,
+    ...(options.accessTokenTtl === undefined ? {} : { accessTokenTtl: options.accessTokenTtl }),
+  });
+  const root = mkdtempSync(join(tmpdir(), "oauthx-federation-"));
+  return {
+    issuer,
+    server,
+    root,
+    async close() {
+      await server.close();
+      await issuer.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
