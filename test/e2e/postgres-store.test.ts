@@ -56,6 +56,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     prepareDatabase(pg, "slow");
     prepareDatabase(pg, "reseed");
     prepareDatabase(pg, "hang");
+    prepareDatabase(pg, "swap");
     storeUrl = (database = "postgres") =>
       `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
@@ -430,6 +431,33 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     expect(
       pg.psql("SELECT version, encode(sealed, 'hex') FROM oauthx_logins WHERE provider = 'local';"),
     ).toBe(before);
+  });
+
+  it("a login's sealed tokens moved into another login's row are refused, not handed out", async () => {
+    // Who may write the table can move sealed bytes between rows (the key columns are in the clear,
+    // and age authenticates no writer); each row's plaintext names its login, so a move is caught.
+    const env = { OAUTHX_STORE: storeUrl("swap") };
+    for (const profile of ["default", "work"]) {
+      const login = await machines[0]!.oauthx(["login", "local", "--profile", profile, "--timeout", "30s"], {
+        env,
+      });
+      expect(login.code, login.stderr).toBe(0);
+    }
+    const personal = await machines[0]!.oauthx(["token", "local"], { env });
+    expect(personal.code, personal.stderr).toBe(0);
+    seenTokens.add(personal.stdout.trim());
+    pg.psql(
+      "UPDATE oauthx_logins SET sealed = (SELECT sealed FROM oauthx_logins WHERE provider = 'local' AND profile = 'default') WHERE provider = 'local' AND profile = 'work';",
+      "swap",
+    );
+    const moved = await machines[1]!.oauthx(["token", "local", "--profile", "work"], { env });
+    expect(moved.stdout).toBe("");
+    expect(moved.code).not.toBe(0);
+    expect(moved.stderr).toContain("STORE_CORRUPT");
+    expect(moved.stderr).toContain("local/work");
+    // The row that was not touched still serves its own login.
+    const still = await machines[1]!.oauthx(["token", "local"], { env });
+    expect(still.stdout.trim()).toBe(personal.stdout.trim());
   });
 
   it("a wrong password is refused by name of host, without the password", async () => {
