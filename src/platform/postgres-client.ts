@@ -80,19 +80,49 @@ export function connectPostgres(url: URL, env: Env, timeouts: PostgresTimeouts):
       application_name: "oauthx",
     },
   });
-  const guard = <T>(work: () => Promise<T>): Promise<T> =>
-    work().catch((error: unknown) => {
+  // statement_timeout and lock_timeout are the server's: a server that stops answering, or a
+  // network that drops packets once connected (a failover, a NAT that forgot the connection), would
+  // leave a query waiting for TCP to give up, a quarter of an hour on Linux. So each query, and each
+  // transaction as a whole, also has a bound of its own here; when it passes, the connection is
+  // closed (the server then rolls the transaction back) and the command fails.
+  const bounded = <T>(work: () => Promise<T>, ms: number): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void sql.close({ timeout: 0 }).catch(() => undefined);
+        reject(noAnswer(where, ms));
+      }, ms);
+    });
+    return Promise.race([work(), expired]).finally(() => clearTimeout(timer));
+  };
+  const guard = <T>(work: () => Promise<T>, ms: number): Promise<T> =>
+    bounded(work, ms).catch((error: unknown) => {
       throw postgresError(error, where);
     });
+  const queryMs = timeouts.statementMs + ANSWER_MARGIN_MS;
+  const transactionMs = timeouts.idleInTransactionMs + timeouts.statementMs + ANSWER_MARGIN_MS;
   const runner = (target: BunSql): PostgresRunner => ({
-    query: (text, params = []) => guard(() => target.unsafe(text, params).then((rows) => [...rows])),
+    query: (text, params = []) => guard(() => target.unsafe(text, params).then((rows) => [...rows]), queryMs),
   });
   return {
     where,
     ...runner(sql),
-    transaction: (work) => guard(() => sql.begin((tx) => work(runner(tx)))),
+    transaction: (work) => guard(() => sql.begin((tx) => work(runner(tx))), transactionMs),
     close: () => sql.close({ timeout: 0 }).catch(() => undefined),
   };
+}
+
+/** Beyond the server's own statement_timeout, which answers first when the server can answer. */
+const ANSWER_MARGIN_MS = 5_000;
+
+function noAnswer(where: string, ms: number): OauthxError {
+  return new OauthxError(
+    "STORE_UNREACHABLE",
+    `the PostgreSQL store at ${where} did not answer within ${Math.ceil(ms / 1000)} s`,
+    {
+      remedy: "check that the server is up and the network to it works, then retry",
+    },
+  );
 }
 
 /** An OauthxError already made (by the work inside a transaction) passes through unchanged. */

@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,40 @@ import { BIN, type Ran, ROOT, run } from "../support/run-node.ts";
 const PASSWORD = "pg:pa ss/w@rd#1";
 const ROLE = "oauthx_app";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A TCP path to the server that goes silent once the session is ready (after the first
+ * ReadyForQuery, 'Z' of length 5): a network that drops every packet after the connection was
+ * made, which the server's own statement_timeout cannot bound.
+ */
+async function silentAfterConnecting(port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const proxy = createTcpServer((client) => {
+    const upstream = connect(port, "127.0.0.1");
+    let silent = false;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => {});
+    }
+    upstream.on("data", (chunk: Buffer) => {
+      if (silent) return;
+      client.write(chunk);
+      if (chunk.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) silent = true;
+    });
+    client.on("data", (chunk: Buffer) => {
+      if (!silent) upstream.write(chunk);
+    });
+  });
+  proxy.listen(0, "127.0.0.1");
+  await once(proxy, "listening");
+  return {
+    port: (proxy.address() as AddressInfo).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
 
 /** The documented grants (docs/shared-store.md "The role"), in a database of their own. */
 function prepareDatabase(pg: PostgresServer, database: string): void {
@@ -459,6 +493,30 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     const still = await machines[1]!.oauthx(["token", "local"], { env });
     expect(still.stdout.trim()).toBe(personal.stdout.trim());
   });
+
+  it("a server that goes silent after connecting: the command fails within its bound, not TCP's", async () => {
+    const silent = await silentAfterConnecting(pg.port);
+    try {
+      const started = Date.now();
+      // OAUTHX_LOCK_TIMEOUT_MS 1 s: statement_timeout 11 s, so each query's own bound is 16 s.
+      const ran = await run(BIN.oauthx, ["token", "local"], {
+        env: {
+          ...machines[0]!.env,
+          OAUTHX_STORE: `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${silent.port}/postgres?sslmode=disable`,
+          OAUTHX_LOCK_TIMEOUT_MS: "1000",
+        },
+        timeoutMs: 45_000,
+      });
+      const took = Date.now() - started;
+      expect(ran.stderr).toContain("STORE_UNREACHABLE");
+      expect(ran.stderr).toContain(`127.0.0.1:${silent.port}/postgres did not answer within 16 s`);
+      expect(ran.stderr).not.toContain(PASSWORD);
+      expect(ran.code).toBe(8);
+      expect(took).toBeLessThan(25_000);
+    } finally {
+      await silent.close();
+    }
+  }, 60_000);
 
   it("a wrong password is refused by name of host, without the password", async () => {
     const wrong = `postgres://${ROLE}:${encodeURIComponent("not-the-password")}@127.0.0.1:${pg.port}/postgres`;
