@@ -75,6 +75,9 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
   let slowReceived = 0;
   let slowAnswered = 0;
   let hanging = 0;
+  let delayed: Server;
+  let delayedBase = "";
+  let delayedReceived = 0;
   const machines: CliHarness[] = [];
   const identities: string[] = [];
   const children: ChildProcess[] = [];
@@ -91,6 +94,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     prepareDatabase(pg, "reseed");
     prepareDatabase(pg, "hang");
     prepareDatabase(pg, "swap");
+    prepareDatabase(pg, "race");
     storeUrl = (database = "postgres") =>
       `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
@@ -115,7 +119,30 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     slow.listen(0, "127.0.0.1");
     await once(slow, "listening");
     const slowBase = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
-    const yaml = `${localProviderYaml(server)}  slow:\n    name: Slow\n    authorization_endpoint: ${slowBase}/authorize\n    token_endpoint: ${slowBase}/token\n    client_id: slow-client\n`;
+    // A token endpoint that takes 1.5 s to rotate rt-1 into rt-2: a refresh with a window to race.
+    delayed = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        delayedReceived++;
+        setTimeout(() => {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(
+            JSON.stringify({
+              access_token: "at-delayed-2",
+              refresh_token: "rt-2",
+              token_type: "Bearer",
+              expires_in: 3600,
+            }),
+          );
+        }, 1500);
+      });
+    });
+    delayed.listen(0, "127.0.0.1");
+    await once(delayed, "listening");
+    delayedBase = `http://127.0.0.1:${(delayed.address() as AddressInfo).port}`;
+    const yaml =
+      `${localProviderYaml(server)}  slow:\n    name: Slow\n    authorization_endpoint: ${slowBase}/authorize\n    token_endpoint: ${slowBase}/token\n    client_id: slow-client\n` +
+      `  delayed:\n    name: Delayed\n    authorization_endpoint: ${delayedBase}/authorize\n    token_endpoint: ${delayedBase}/token\n    client_id: delayed-client\n`;
 
     for (let i = 0; i < 3; i++) identities.push(await generateX25519Identity());
     const recipients = await Promise.all(identities.map((identity) => identityToRecipient(identity)));
@@ -136,6 +163,8 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     for (const machine of machines) machine.cleanup();
     slow?.closeAllConnections();
     await new Promise((resolve) => slow?.close(resolve));
+    delayed?.closeAllConnections();
+    await new Promise((resolve) => delayed?.close(resolve));
     await server?.close();
     pg?.close();
   });
@@ -517,6 +546,38 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
       await silent.close();
     }
   }, 60_000);
+
+  it("export (a command about no one login) on another machine during a refresh does not lose the rotated token", async () => {
+    const env = { OAUTHX_STORE: storeUrl("race") };
+    const put = await run(
+      BIN.bun,
+      [`${ROOT}/test/support/shared-store-child.ts`, "put", "delayed", "default"],
+      {
+        env: { ...machines[0]!.env, ...env },
+        input: JSON.stringify({
+          access_token: "at-delayed-1",
+          token_type: "Bearer",
+          refresh_token: "rt-1",
+          expires_at: 1,
+          obtained_at: 0,
+          scopes: [],
+          origins: [delayedBase],
+        }),
+      },
+    );
+    expect(put.code, put.stderr).toBe(0);
+    const received = delayedReceived;
+    const refreshing = machines[0]!.oauthx(["token", "delayed"], { env });
+    while (delayedReceived === received) await sleep(20);
+    // The refresh is on the wire (rt-1 is spent at the server): another machine exports meanwhile.
+    const exported = await machines[1]!.oauthx(["export", "delayed", "--refresh-token"], { env });
+    expect(exported.code, exported.stderr).toBe(0);
+    const refreshed = await refreshing;
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stdout.trim()).toBe("at-delayed-2");
+    const row = JSON.parse(await storeChild(machines[2]!, ["show", "delayed", "default"], env));
+    expect(row.refresh_token).toBe("rt-2");
+  });
 
   it("a wrong password is refused by name of host, without the password", async () => {
     const wrong = `postgres://${ROLE}:${encodeURIComponent("not-the-password")}@127.0.0.1:${pg.port}/postgres`;

@@ -220,10 +220,21 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       await ready();
       return sql.transaction(async (tx) => {
         // One refresh of a login at a time, across machines; released by the server at COMMIT,
-        // ROLLBACK, or when this connection dies. Without a scope, the row locks below serialise.
-        if (scope)
+        // ROLLBACK, or when this connection dies. Without a scope (logout, export), the lock of
+        // every login, taken in one order before any row lock: a refresh holds only its login's
+        // advisory lock while its request is on the wire, reading the row unlocked, so row locks
+        // alone would let this change commit under it and make its write a conflict, losing the
+        // refresh token the server just rotated.
+        const logins = scope
+          ? [[scope.provider, scope.profile]]
+          : (
+              await tx.query(
+                `SELECT provider, profile FROM ${TABLE} WHERE provider <> '' ORDER BY provider COLLATE "C", profile COLLATE "C"`,
+              )
+            ).map((row) => [String(row.provider), String(row.profile)]);
+        for (const login of logins)
           await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-            `oauthx login ${JSON.stringify([scope.provider, scope.profile])}`,
+            `oauthx login ${JSON.stringify(login)}`,
           ]);
         const before = await load(tx, !scope);
         const start = seeded(before);
