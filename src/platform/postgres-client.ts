@@ -6,9 +6,10 @@
 // and each lock wait (lock_timeout) — a stuck holder cannot wedge the others. Errors name the host
 // and database, never the password; the driver's text is not passed on.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { OauthxError } from "../errors.ts";
 
 declare const Bun: { SQL: new (url: string, options: Record<string, unknown>) => BunSql } | undefined;
@@ -46,7 +47,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** `host:port/database` of a postgres URL: what messages may say about it. */
 export function describePostgresUrl(url: URL): string {
-  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres";
+  const database = decoded(url.pathname.replace(/^\//, "")) || "postgres";
   return `${url.hostname}:${url.port || "5432"}/${database}`;
 }
 
@@ -187,6 +188,8 @@ export function passwordFromPgpass(url: URL, env: Env): string | undefined {
   const file = env.PGPASSFILE ?? join(env.HOME ?? homedir(), ".pgpass");
   let text: string;
   try {
+    // As libpq: a file that group or others may read (or write) is ignored, not trusted.
+    if (process.platform !== "win32" && (statSync(file).mode & 0o077) !== 0) return undefined;
     text = readFileSync(file, "utf8");
   } catch {
     return undefined;
@@ -194,8 +197,8 @@ export function passwordFromPgpass(url: URL, env: Env): string | undefined {
   const wanted = [
     url.hostname,
     url.port || "5432",
-    decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres",
-    decodeURIComponent(url.username),
+    decoded(url.pathname.replace(/^\//, "")) || "postgres",
+    decoded(url.username),
   ];
   for (const line of text.split("\n")) {
     if (line.startsWith("#") || line.trim() === "") continue;
@@ -204,6 +207,15 @@ export function passwordFromPgpass(url: URL, env: Env): string | undefined {
     if (wanted.every((value, i) => parts[i] === "*" || parts[i] === value)) return parts[4];
   }
   return undefined;
+}
+
+/** A URL part, percent-decoded; as written when it holds a malformed escape (never a throw). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 function splitPgpassLine(line: string): string[] {
