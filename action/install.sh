@@ -66,9 +66,11 @@ base="${base%/}"
 
 download=$(mktemp -d)
 trap 'rm -rf "$download"' EXIT
+# Redirects (GitHub's release downloads make one) only to https: the binary and SHA256SUMS come
+# the same way, so a hop to plain http would let whoever sits on the path replace both.
 fetch() {
-  curl --fail --silent --show-error --location --retry 3 --connect-timeout 20 --max-time 300 \
-    --output "$download/$1" "$base/v$version/$1" ||
+  curl --fail --silent --show-error --location --proto-redir =https --retry 3 --connect-timeout 20 \
+    --max-time 300 --output "$download/$1" "$base/v$version/$1" ||
     fail "could not download $base/v$version/$1"
 }
 fetch SHA256SUMS

@@ -16,7 +16,17 @@
 // The repository's own package.json is not the published one: its `oauthx` manifest is written here.
 
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import packageJson from "../package.json" with { type: "json" };
@@ -54,7 +64,13 @@ export function platformManifest(target: Target, version: string): Record<string
   };
 }
 
-export function mainManifest(version: string): Record<string, unknown> {
+/**
+ * `digests`: the SHA-256 of each platform package's binary, by package name. The postinstall step
+ * (scripts/npm/install.js) runs and links a platform package's binary only when it has this
+ * digest: the binary that arrives is the one released with this `oauthx`, whichever registry,
+ * mirror or lockfile the platform package came through.
+ */
+export function mainManifest(version: string, digests: Record<string, string> = {}): Record<string, unknown> {
   return {
     name: packageJson.name,
     version,
@@ -68,6 +84,7 @@ export function mainManifest(version: string): Record<string, unknown> {
     engines: packageJson.engines,
     scripts: { postinstall: "node install.js" },
     optionalDependencies: Object.fromEntries(TARGETS.map((target) => [npmPackageName(target), version])),
+    oauthxBinaries: digests,
   };
 }
 
@@ -119,11 +136,14 @@ export function packNpm(options: NpmPackOptions = {}): string[] {
   const staging = join(outDir, `.staging-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   const tarballs: string[] = [];
+  const digests: Record<string, string> = {};
   try {
     for (const target of targets) {
       const directory = join(staging, target.id);
       const exe = target.os === "windows" ? "oauthx.exe" : "oauthx";
-      copy(join(releaseDir, artifactName(version, target)), join(directory, "bin", exe), 0o755);
+      const binary = join(releaseDir, artifactName(version, target));
+      digests[npmPackageName(target)] = createHash("sha256").update(readFileSync(binary)).digest("hex");
+      copy(binary, join(directory, "bin", exe), 0o755);
       writeFileSync(
         join(directory, "package.json"),
         `${JSON.stringify(platformManifest(target, version), null, 2)}\n`,
@@ -145,7 +165,7 @@ export function packNpm(options: NpmPackOptions = {}): string[] {
     for (const file of bundled) copy(join(NPM_DIR, file), join(main, "dist/npm", file));
     chmodSync(join(main, "dist/npm/oauthx.js"), 0o755);
     for (const file of ["README.md", "CHANGELOG.md"]) copy(join(ROOT, file), join(main, file));
-    writeFileSync(join(main, "package.json"), `${JSON.stringify(mainManifest(version), null, 2)}\n`);
+    writeFileSync(join(main, "package.json"), `${JSON.stringify(mainManifest(version, digests), null, 2)}\n`);
     tarballs.push(pack(main, outDir));
   } finally {
     rmSync(staging, { recursive: true, force: true });

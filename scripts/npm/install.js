@@ -5,6 +5,7 @@
 // install: without a usable binary the launcher stays, and it runs oauthx on Node.
 
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, linkSync, readFileSync, renameSync, rmSync } from "node:fs";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -14,7 +15,13 @@ function install() {
   if (process.platform === "win32") return;
   const found = nativeBinary();
   if (!("binary" in found)) return;
-  const { version } = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8"));
+  const { version, oauthxBinaries } = JSON.parse(
+    readFileSync(new URL("package.json", import.meta.url), "utf8"),
+  );
+  // Nothing is run or linked before its digest is the one this oauthx was released with: a
+  // platform package from another registry, a mirror or a tampered cache keeps the launcher.
+  const expected = oauthxBinaries?.[found.name];
+  if (typeof expected !== "string" || sha256(found.binary) !== expected) return;
   // The binary must run here and be this version: a package for another libc installed by a
   // package manager that ignores `libc`, or a mismatched pair, keeps the launcher.
   const check = spawnSync(found.binary, ["--version"], { encoding: "utf8", timeout: 20_000 });
@@ -33,6 +40,14 @@ function install() {
     renameSync(temporary, launcher);
   } catch {
     rmSync(temporary, { force: true });
+  }
+}
+
+function sha256(file) {
+  try {
+    return createHash("sha256").update(readFileSync(file)).digest("hex");
+  } catch {
+    return undefined;
   }
 }
 

@@ -28,13 +28,13 @@ export function platformPackage() {
 /**
  * This machine's native binary, if its package is installed; otherwise why not, in one line that
  * `oauthx --version` prints on Node.
- * @returns {{ binary: string } | { note: string }}
+ * @returns {{ binary: string, name: string } | { note: string }}
  */
 export function nativeBinary() {
   const name = platformPackage();
   try {
     const directory = dirname(require.resolve(`${name}/package.json`));
-    return { binary: join(directory, "bin", process.platform === "win32" ? "oauthx.exe" : "oauthx") };
+    return { binary: join(directory, "bin", process.platform === "win32" ? "oauthx.exe" : "oauthx"), name };
   } catch {
     const manifest = JSON.parse(readFileSync(new URL("package.json", import.meta.url), "utf8"));
     const known = Object.hasOwn(manifest.optionalDependencies ?? {}, name);

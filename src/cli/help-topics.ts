@@ -111,7 +111,7 @@ OAUTHX_<ID>_CLIENT_ID        the OAuth app's client id (<ID>: the provider id in
 OAUTHX_<ID>_CLIENT_SECRET    the OAuth app's client secret
 OAUTHX_<ID>_<SETTING>        a --set value (OAUTHX_MICROSOFT_TENANT); one that differs from the login's is refused
 OAUTHX_<ID>_REFRESH_TOKEN    CI mode: the seed (oauthx help ci)
-OAUTHX_<ID>_TOKEN_ORIGIN     CI: the only origin the seed may be sent to
+OAUTHX_<ID>_TOKEN_ORIGIN     CI: the only origin the seed or identity token may be sent to
 OAUTHX_<ID>_ID_TOKEN         federated CI: the job's OIDC identity token (oauthx help ci)
 OAUTHX_<ID>_ID_TOKEN_FILE    federated CI: a file holding it, read at every exchange
 OAUTHX_ON_ROTATE             CI: a command that stores each rotated refresh token, from its stdin

@@ -51,12 +51,12 @@ export function readSeed(env: Context["env"], provider: string, profile: string)
   return { provider, profile, variable, value, ...(origin === undefined ? {} : { origin }) };
 }
 
-function pinVariable(provider: string): string {
+export function pinVariable(provider: string): string {
   return `OAUTHX_${envId(provider)}_TOKEN_ORIGIN`;
 }
 
 /** OAUTHX_<ID>_TOKEN_ORIGIN, checked to be an origin (scheme, host, port: RFC 6454), or undefined. */
-function readPinnedOrigin(env: Context["env"], provider: string): string | undefined {
+export function readPinnedOrigin(env: Context["env"], provider: string): string | undefined {
   const variable = pinVariable(provider);
   const raw = env[variable]?.trim();
   if (!raw) return undefined;

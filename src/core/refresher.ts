@@ -34,9 +34,19 @@ export function refresherFor(
   const resolve = async (stored: TokenEntry) => {
     const base = clientFor(ctx, entry, stored);
     // The store is read for its cached discovery only when it can help: the provider
-    // needs discovery and prepare() has not already found the metadata.
+    // needs discovery and prepare() has not already found the metadata. And only for a login
+    // that records its origins: the origin binding then checks whatever the cache says. An entry
+    // without them (a CI seed before its first refresh, a login older than the binding) would
+    // send its refresh token wherever a cached token_endpoint pointed, and the cache is no
+    // stronger than the store: a shared store's discovery row can be written by anyone who may
+    // write the table (age seals to public keys and authenticates no writer). Such an entry asks
+    // the issuer itself, over https (RFC 8414 §3.3: the metadata must name that issuer).
     const issuer = base.server.issuer;
-    const lookInStore = needsDiscovery(base) && issuer !== undefined && fetched[issuer] === undefined;
+    const lookInStore =
+      needsDiscovery(base) &&
+      issuer !== undefined &&
+      fetched[issuer] === undefined &&
+      stored.origins !== undefined;
     const cached = lookInStore ? (await session.store.read()).discovery : undefined;
     const client = await resolveEndpoints(
       base,

@@ -6,9 +6,10 @@
 // and each lock wait (lock_timeout) — a stuck holder cannot wedge the others. Errors name the host
 // and database, never the password; the driver's text is not passed on.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { OauthxError } from "../errors.ts";
 
 declare const Bun: { SQL: new (url: string, options: Record<string, unknown>) => BunSql } | undefined;
@@ -46,7 +47,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 /** `host:port/database` of a postgres URL: what messages may say about it. */
 export function describePostgresUrl(url: URL): string {
-  const database = decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres";
+  const database = decoded(url.pathname.replace(/^\//, "")) || "postgres";
   return `${url.hostname}:${url.port || "5432"}/${database}`;
 }
 
@@ -80,19 +81,49 @@ export function connectPostgres(url: URL, env: Env, timeouts: PostgresTimeouts):
       application_name: "oauthx",
     },
   });
-  const guard = <T>(work: () => Promise<T>): Promise<T> =>
-    work().catch((error: unknown) => {
+  // statement_timeout and lock_timeout are the server's: a server that stops answering, or a
+  // network that drops packets once connected (a failover, a NAT that forgot the connection), would
+  // leave a query waiting for TCP to give up, a quarter of an hour on Linux. So each query, and each
+  // transaction as a whole, also has a bound of its own here; when it passes, the connection is
+  // closed (the server then rolls the transaction back) and the command fails.
+  const bounded = <T>(work: () => Promise<T>, ms: number): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void sql.close({ timeout: 0 }).catch(() => undefined);
+        reject(noAnswer(where, ms));
+      }, ms);
+    });
+    return Promise.race([work(), expired]).finally(() => clearTimeout(timer));
+  };
+  const guard = <T>(work: () => Promise<T>, ms: number): Promise<T> =>
+    bounded(work, ms).catch((error: unknown) => {
       throw postgresError(error, where);
     });
+  const queryMs = timeouts.statementMs + ANSWER_MARGIN_MS;
+  const transactionMs = timeouts.idleInTransactionMs + timeouts.statementMs + ANSWER_MARGIN_MS;
   const runner = (target: BunSql): PostgresRunner => ({
-    query: (text, params = []) => guard(() => target.unsafe(text, params).then((rows) => [...rows])),
+    query: (text, params = []) => guard(() => target.unsafe(text, params).then((rows) => [...rows]), queryMs),
   });
   return {
     where,
     ...runner(sql),
-    transaction: (work) => guard(() => sql.begin((tx) => work(runner(tx)))),
+    transaction: (work) => guard(() => sql.begin((tx) => work(runner(tx))), transactionMs),
     close: () => sql.close({ timeout: 0 }).catch(() => undefined),
   };
+}
+
+/** Beyond the server's own statement_timeout, which answers first when the server can answer. */
+const ANSWER_MARGIN_MS = 5_000;
+
+function noAnswer(where: string, ms: number): OauthxError {
+  return new OauthxError(
+    "STORE_UNREACHABLE",
+    `the PostgreSQL store at ${where} did not answer within ${Math.ceil(ms / 1000)} s`,
+    {
+      remedy: "check that the server is up and the network to it works, then retry",
+    },
+  );
 }
 
 /** An OauthxError already made (by the work inside a transaction) passes through unchanged. */
@@ -157,6 +188,8 @@ export function passwordFromPgpass(url: URL, env: Env): string | undefined {
   const file = env.PGPASSFILE ?? join(env.HOME ?? homedir(), ".pgpass");
   let text: string;
   try {
+    // As libpq: a file that group or others may read (or write) is ignored, not trusted.
+    if (process.platform !== "win32" && (statSync(file).mode & 0o077) !== 0) return undefined;
     text = readFileSync(file, "utf8");
   } catch {
     return undefined;
@@ -164,8 +197,8 @@ export function passwordFromPgpass(url: URL, env: Env): string | undefined {
   const wanted = [
     url.hostname,
     url.port || "5432",
-    decodeURIComponent(url.pathname.replace(/^\//, "")) || "postgres",
-    decodeURIComponent(url.username),
+    decoded(url.pathname.replace(/^\//, "")) || "postgres",
+    decoded(url.username),
   ];
   for (const line of text.split("\n")) {
     if (line.startsWith("#") || line.trim() === "") continue;
@@ -174,6 +207,15 @@ export function passwordFromPgpass(url: URL, env: Env): string | undefined {
     if (wanted.every((value, i) => parts[i] === "*" || parts[i] === value)) return parts[4];
   }
   return undefined;
+}
+
+/** A URL part, percent-decoded; as written when it holds a malformed escape (never a throw). */
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
 }
 
 function splitPgpassLine(line: string): string[] {

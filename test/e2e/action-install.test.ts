@@ -15,6 +15,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -23,8 +24,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import packageJson from "../../package.json" with { type: "json" };
 import { artifactName, TARGETS } from "../../scripts/dist.ts";
+import { listenOnLoopback } from "../support/loopback-http.ts";
 import { requireFile } from "../support/require-tool.ts";
-import { BIN, ROOT } from "../support/run-node.ts";
+import { BIN, ROOT, run } from "../support/run-node.ts";
 
 const VERSION = packageJson.version;
 const SCRIPT = join(ROOT, "action/install.sh");
@@ -177,6 +179,44 @@ describe("action/install.sh", () => {
     expect(result.githubPath).toBe("");
     expect(result.githubOutput).toBe("");
     expect(existsSync(join(result.runner, "toolcache/oauthx", VERSION, HERE.id, "oauthx"))).toBe(false);
+  });
+
+  it("follows no redirect away from https: a release host that sends it to plain http installs nothing", async () => {
+    // The binary and SHA256SUMS come the same way: on a downgraded hop, whoever sits on the path
+    // could replace both. GitHub's release downloads redirect to https only.
+    const base = release("downgraded", sumsOf);
+    const server = await listenOnLoopback(
+      createServer((request, response) => {
+        const path = request.url ?? "/";
+        if (path.startsWith("/plain/")) {
+          const file = join(base, decodeURIComponent(path.slice("/plain/".length)));
+          if (!existsSync(file)) return void response.writeHead(404).end();
+          return void response.writeHead(200).end(readFileSync(file));
+        }
+        response.writeHead(302, { location: `/plain${path}` }).end();
+      }),
+    );
+    try {
+      const runner = join(work, "runner-downgraded");
+      mkdirSync(runner, { recursive: true });
+      const githubPath = join(runner, "github_path");
+      const result = await run("bash", [SCRIPT], {
+        env: {
+          PATH: process.env.PATH,
+          HOME: runner,
+          RUNNER_TOOL_CACHE: join(runner, "toolcache"),
+          GITHUB_PATH: githubPath,
+          OAUTHX_VERSION: VERSION,
+          OAUTHX_BASE_URL: server.url,
+        },
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`could not download ${server.url}/v${VERSION}/SHA256SUMS`);
+      expect(existsSync(githubPath)).toBe(false);
+      expect(existsSync(join(runner, "toolcache/oauthx", VERSION, HERE.id, "oauthx"))).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 
   it("refuses a binary that SHA256SUMS does not list", () => {

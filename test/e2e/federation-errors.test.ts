@@ -45,6 +45,27 @@ describe("federated CI job: what fails, and how it says so", () => {
     expect(readdirSync(ci.home)).toEqual(["providers.yaml"]);
   });
 
+  it("OAUTHX_<ID>_TOKEN_ORIGIN pins where the identity token goes: elsewhere, nothing is requested or sent", async () => {
+    const ci = job(root, "pinned", server, gitHubEnv(issuer));
+    const before = issuer.issued.length;
+    const exchanges = { ...server.exchanges };
+    const elsewhere = await ci.oauthx(["token", "fed-exchange"], {
+      env: { OAUTHX_FED_EXCHANGE_TOKEN_ORIGIN: "https://sts.example.com" },
+    });
+    expect(elsewhere.code).toBe(3);
+    expect(elsewhere.stderr).toContain("[ORIGIN_MISMATCH]");
+    expect(elsewhere.stderr).toContain(
+      `to ${new URL(server.tokenEndpoint).origin}: OAUTHX_FED_EXCHANGE_TOKEN_ORIGIN pins fed-exchange to https://sts.example.com`,
+    );
+    expect(elsewhere.stdout).toBe("");
+    expect(issuer.issued.length).toBe(before);
+    expect(server.exchanges).toEqual(exchanges);
+    const pinnedHere = await ci.oauthx(["token", "fed-exchange"], {
+      env: { OAUTHX_FED_EXCHANGE_TOKEN_ORIGIN: new URL(server.tokenEndpoint).origin },
+    });
+    expect(pinnedHere.code, pinnedHere.stderr).toBe(0);
+  });
+
   it("a seed and a federation source for one provider: the seed wins, as documented", async () => {
     const ci = job(root, "seed-wins", server, gitHubEnv(issuer));
     const status = await ci.oauthx(["status", "fed-exchange", "--json"], {

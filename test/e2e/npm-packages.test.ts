@@ -10,12 +10,14 @@
 // The binary packed is dist/oauthx, which `npm test` builds with the release's flags.
 
 import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   closeSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
   openSync,
+  readFileSync,
   readSync,
   realpathSync,
   rmSync,
@@ -57,6 +59,8 @@ beforeAll(() => {
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 /** A file of a tarball, as text. */
 function fromTarball(tarball: string, file: string): string {
@@ -141,6 +145,7 @@ it("packs oauthx with every platform package as an optional dependency, and the 
     engines: packageJson.engines,
   });
   expect(main.dependencies).toBeUndefined();
+  expect(main.oauthxBinaries).toEqual({ [npmPackageName(HERE)]: sha256(BIN.oauthx) });
   expect(main.optionalDependencies).toEqual(
     Object.fromEntries(TARGETS.map((target) => [npmPackageName(target), VERSION])),
   );
@@ -269,6 +274,36 @@ describe("installed with --ignore-scripts", () => {
       launcher.stdin.destroy();
       if (binary !== undefined && existsSync(`/proc/${binary}`)) process.kill(binary, "SIGKILL");
     }
+  });
+});
+
+describe("installed with a platform package whose binary is not the released one", () => {
+  // A platform package from another registry, a mirror or a tampered cache: its binary says it is
+  // oauthx, and records that it ran. The postinstall step must neither run it nor put it on PATH.
+  let project = "";
+  let installed: Ran;
+  let marker = "";
+  beforeAll(async () => {
+    const unpacked = join(work, "tampered-platform");
+    spawnSync("mkdir", ["-p", unpacked]);
+    expect(spawnSync("tar", ["-xzf", platformTarball, "-C", unpacked]).status).toBe(0);
+    marker = join(work, "tampered-binary-ran");
+    writeFileSync(
+      join(unpacked, "package/bin/oauthx"),
+      `#!/bin/sh\ntouch '${marker}'\necho 'oauthx ${VERSION}'\n`,
+      { mode: 0o755 },
+    );
+    const tampered = join(work, "tampered-platform.tgz");
+    expect(spawnSync("tar", ["-czf", tampered, "-C", unpacked, "package"]).status).toBe(0);
+    ({ project, install: installed } = await install("tampered-platform", [mainTarball, tampered]));
+  }, 180_000);
+
+  it("the postinstall step runs nothing and links nothing: the launcher stays", () => {
+    expect(installed.code, installed.stderr).toBe(0);
+    expect(existsSync(marker), "the unverified binary was run").toBe(false);
+    const bin = realpathSync(join(project, "node_modules/.bin/oauthx"));
+    expect(isElf(bin)).toBe(false);
+    expect(readFileSync(bin, "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 });
 

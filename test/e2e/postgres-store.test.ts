@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +27,40 @@ const PASSWORD = "pg:pa ss/w@rd#1";
 const ROLE = "oauthx_app";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * A TCP path to the server that goes silent once the session is ready (after the first
+ * ReadyForQuery, 'Z' of length 5): a network that drops every packet after the connection was
+ * made, which the server's own statement_timeout cannot bound.
+ */
+async function silentAfterConnecting(port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const proxy = createTcpServer((client) => {
+    const upstream = connect(port, "127.0.0.1");
+    let silent = false;
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on("error", () => {});
+    }
+    upstream.on("data", (chunk: Buffer) => {
+      if (silent) return;
+      client.write(chunk);
+      if (chunk.includes(Buffer.from([0x5a, 0, 0, 0, 5]))) silent = true;
+    });
+    client.on("data", (chunk: Buffer) => {
+      if (!silent) upstream.write(chunk);
+    });
+  });
+  proxy.listen(0, "127.0.0.1");
+  await once(proxy, "listening");
+  return {
+    port: (proxy.address() as AddressInfo).port,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
 /** The documented grants (docs/shared-store.md "The role"), in a database of their own. */
 function prepareDatabase(pg: PostgresServer, database: string): void {
   if (database !== "postgres") pg.psql(`CREATE DATABASE ${database};`);
@@ -41,6 +75,9 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
   let slowReceived = 0;
   let slowAnswered = 0;
   let hanging = 0;
+  let delayed: Server;
+  let delayedBase = "";
+  let delayedReceived = 0;
   const machines: CliHarness[] = [];
   const identities: string[] = [];
   const children: ChildProcess[] = [];
@@ -56,6 +93,8 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     prepareDatabase(pg, "slow");
     prepareDatabase(pg, "reseed");
     prepareDatabase(pg, "hang");
+    prepareDatabase(pg, "swap");
+    prepareDatabase(pg, "race");
     storeUrl = (database = "postgres") =>
       `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
@@ -80,7 +119,30 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     slow.listen(0, "127.0.0.1");
     await once(slow, "listening");
     const slowBase = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
-    const yaml = `${localProviderYaml(server)}  slow:\n    name: Slow\n    authorization_endpoint: ${slowBase}/authorize\n    token_endpoint: ${slowBase}/token\n    client_id: slow-client\n`;
+    // A token endpoint that takes 1.5 s to rotate rt-1 into rt-2: a refresh with a window to race.
+    delayed = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => {
+        delayedReceived++;
+        setTimeout(() => {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.end(
+            JSON.stringify({
+              access_token: "at-delayed-2",
+              refresh_token: "rt-2",
+              token_type: "Bearer",
+              expires_in: 3600,
+            }),
+          );
+        }, 1500);
+      });
+    });
+    delayed.listen(0, "127.0.0.1");
+    await once(delayed, "listening");
+    delayedBase = `http://127.0.0.1:${(delayed.address() as AddressInfo).port}`;
+    const yaml =
+      `${localProviderYaml(server)}  slow:\n    name: Slow\n    authorization_endpoint: ${slowBase}/authorize\n    token_endpoint: ${slowBase}/token\n    client_id: slow-client\n` +
+      `  delayed:\n    name: Delayed\n    authorization_endpoint: ${delayedBase}/authorize\n    token_endpoint: ${delayedBase}/token\n    client_id: delayed-client\n`;
 
     for (let i = 0; i < 3; i++) identities.push(await generateX25519Identity());
     const recipients = await Promise.all(identities.map((identity) => identityToRecipient(identity)));
@@ -101,6 +163,8 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     for (const machine of machines) machine.cleanup();
     slow?.closeAllConnections();
     await new Promise((resolve) => slow?.close(resolve));
+    delayed?.closeAllConnections();
+    await new Promise((resolve) => delayed?.close(resolve));
     await server?.close();
     pg?.close();
   });
@@ -430,6 +494,89 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     expect(
       pg.psql("SELECT version, encode(sealed, 'hex') FROM oauthx_logins WHERE provider = 'local';"),
     ).toBe(before);
+  });
+
+  it("a login's sealed tokens moved into another login's row are refused, not handed out", async () => {
+    // Who may write the table can move sealed bytes between rows (the key columns are in the clear,
+    // and age authenticates no writer); each row's plaintext names its login, so a move is caught.
+    const env = { OAUTHX_STORE: storeUrl("swap") };
+    for (const profile of ["default", "work"]) {
+      const login = await machines[0]!.oauthx(["login", "local", "--profile", profile, "--timeout", "30s"], {
+        env,
+      });
+      expect(login.code, login.stderr).toBe(0);
+    }
+    const personal = await machines[0]!.oauthx(["token", "local"], { env });
+    expect(personal.code, personal.stderr).toBe(0);
+    seenTokens.add(personal.stdout.trim());
+    pg.psql(
+      "UPDATE oauthx_logins SET sealed = (SELECT sealed FROM oauthx_logins WHERE provider = 'local' AND profile = 'default') WHERE provider = 'local' AND profile = 'work';",
+      "swap",
+    );
+    const moved = await machines[1]!.oauthx(["token", "local", "--profile", "work"], { env });
+    expect(moved.stdout).toBe("");
+    expect(moved.code).not.toBe(0);
+    expect(moved.stderr).toContain("STORE_CORRUPT");
+    expect(moved.stderr).toContain("local/work");
+    // The row that was not touched still serves its own login.
+    const still = await machines[1]!.oauthx(["token", "local"], { env });
+    expect(still.stdout.trim()).toBe(personal.stdout.trim());
+  });
+
+  it("a server that goes silent after connecting: the command fails within its bound, not TCP's", async () => {
+    const silent = await silentAfterConnecting(pg.port);
+    try {
+      const started = Date.now();
+      // OAUTHX_LOCK_TIMEOUT_MS 1 s: statement_timeout 11 s, so each query's own bound is 16 s.
+      const ran = await run(BIN.oauthx, ["token", "local"], {
+        env: {
+          ...machines[0]!.env,
+          OAUTHX_STORE: `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${silent.port}/postgres?sslmode=disable`,
+          OAUTHX_LOCK_TIMEOUT_MS: "1000",
+        },
+        timeoutMs: 45_000,
+      });
+      const took = Date.now() - started;
+      expect(ran.stderr).toContain("STORE_UNREACHABLE");
+      expect(ran.stderr).toContain(`127.0.0.1:${silent.port}/postgres did not answer within 16 s`);
+      expect(ran.stderr).not.toContain(PASSWORD);
+      expect(ran.code).toBe(8);
+      expect(took).toBeLessThan(25_000);
+    } finally {
+      await silent.close();
+    }
+  }, 60_000);
+
+  it("export (a command about no one login) on another machine during a refresh does not lose the rotated token", async () => {
+    const env = { OAUTHX_STORE: storeUrl("race") };
+    const put = await run(
+      BIN.bun,
+      [`${ROOT}/test/support/shared-store-child.ts`, "put", "delayed", "default"],
+      {
+        env: { ...machines[0]!.env, ...env },
+        input: JSON.stringify({
+          access_token: "at-delayed-1",
+          token_type: "Bearer",
+          refresh_token: "rt-1",
+          expires_at: 1,
+          obtained_at: 0,
+          scopes: [],
+          origins: [delayedBase],
+        }),
+      },
+    );
+    expect(put.code, put.stderr).toBe(0);
+    const received = delayedReceived;
+    const refreshing = machines[0]!.oauthx(["token", "delayed"], { env });
+    while (delayedReceived === received) await sleep(20);
+    // The refresh is on the wire (rt-1 is spent at the server): another machine exports meanwhile.
+    const exported = await machines[1]!.oauthx(["export", "delayed", "--refresh-token"], { env });
+    expect(exported.code, exported.stderr).toBe(0);
+    const refreshed = await refreshing;
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stdout.trim()).toBe("at-delayed-2");
+    const row = JSON.parse(await storeChild(machines[2]!, ["show", "delayed", "default"], env));
+    expect(row.refresh_token).toBe("rt-2");
   });
 
   it("a wrong password is refused by name of host, without the password", async () => {

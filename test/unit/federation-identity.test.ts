@@ -97,4 +97,12 @@ describe("identity token sources", () => {
       "iss=(none) sub=a?[31mb aud=x,y",
     );
   });
+
+  it("shows a hostile aud briefly: thousands of members, or arrays nested thousands deep", () => {
+    const many = describeTrustClaims(jwt({ iss: "https://ci.example", aud: Array(6000).fill("aaaaa") }));
+    expect(many).toBe("iss=https://ci.example sub=(none) aud=aaaaa,aaaaa,aaaaa,aaaaa,… (6000 in all)");
+    const nested = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+    const deep = `${part({ alg: "ES256" })}.${Buffer.from(`{"aud":${nested}}`).toString("base64url")}.c2ln`;
+    expect(describeTrustClaims(deep)).toBe("iss=(none) sub=(none) aud=(none)");
+  });
 });

@@ -2,7 +2,7 @@
 // reads it, how a URL is named in messages (never its password), and the clear error where there
 // is no Bun.sql (this test runs on Node).
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -73,6 +73,19 @@ describe("~/.pgpass", () => {
     );
     expect(passwordFromPgpass(url, env)).toBe("pa:ss\\word:with:colons");
     expect(passwordFromPgpass(new URL("postgres://else@h/x"), env)).toBe("fallback");
+  });
+
+  it("ignores a file that group or others may read, as libpq does", () => {
+    const env = pgpass("*:*:*:*:secret\n");
+    expect(passwordFromPgpass(url, env)).toBe("secret");
+    chmodSync(env.PGPASSFILE as string, 0o640);
+    expect(passwordFromPgpass(url, env)).toBeUndefined();
+  });
+
+  it("reads a database or user with a malformed %-escape as written, without throwing", () => {
+    const odd = new URL("postgres://o%zz@db.internal:5432/t%zz");
+    expect(describePostgresUrl(odd)).toBe("db.internal:5432/t%zz");
+    expect(passwordFromPgpass(odd, pgpass("db.internal:5432:t%zz:o%zz:pw\n"))).toBe("pw");
   });
 
   it("gives nothing when the file is missing or no line matches", () => {

@@ -144,7 +144,11 @@ export async function authorize(
     ...(flags["client-id"] ? { clientId: flags["client-id"] } : {}),
     ...(secretFromStdin ? { clientSecret: secretFromStdin } : {}),
   });
-  const client = await resolveEndpoints(resolved, before);
+  // A new grant asks the issuer itself, never the store's discovery cache: the browser, the code,
+  // the verifier and a client secret all go where that document says, and the cache is no
+  // stronger than the store (a shared store's row can be written by anyone who may write its table;
+  // age authenticates no writer). Discovery checks the issuer it names (RFC 8414 §3.3).
+  const client = await resolveEndpoints(resolved, undefined);
   const scopes = flags.scope ?? defaultScopes(client);
 
   const abort = new AbortController();

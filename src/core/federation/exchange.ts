@@ -13,6 +13,7 @@ import { oauthxVar } from "../../providers/env-names.ts";
 import type { ProviderEntry } from "../../providers/registry.ts";
 import { templateNames } from "../../providers/schema.ts";
 import type { TokenEntry } from "../../store/document.ts";
+import { pinVariable, readPinnedOrigin } from "../ci-seed.ts";
 import type { Context } from "../context.ts";
 import { resolveEndpoints } from "../endpoints.ts";
 import { maskForGitHubActions } from "../github-actions.ts";
@@ -42,6 +43,7 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
     const fill = (value: string | undefined) =>
       value === undefined ? undefined : fillTemplate(value, vars, entry.id);
     const audience = fill(settings.audience) as string;
+    assertPinnedOrigin(entry.id, federation, client.server.token_endpoint, ctx.env);
     const identityToken = await federation.source.identityToken(audience);
     const grant: FederatedGrant = {
       kind: settings.grant,
@@ -113,6 +115,32 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
       origins: credentialOrigins(client, { ...stored.extra, ...extra }),
     };
   };
+}
+
+/**
+ * OAUTHX_<ID>_TOKEN_ORIGIN pins a federated provider as it pins a seed (ci-seed.ts): the identity
+ * token is a bearer credential the provider accepts from anyone for minutes, so a step whose
+ * OAUTHX_<ID>_<VAR> (or providers file) points the token endpoint elsewhere must not get it sent
+ * there. Checked before the identity token is even requested.
+ */
+function assertPinnedOrigin(
+  provider: string,
+  federation: Federation,
+  tokenEndpoint: string | undefined,
+  env: Context["env"],
+): void {
+  const pinned = readPinnedOrigin(env, provider);
+  if (pinned === undefined || tokenEndpoint === undefined || !URL.canParse(tokenEndpoint)) return;
+  const target = new URL(tokenEndpoint).origin;
+  if (target === pinned) return;
+  const pin = pinVariable(provider);
+  throw new OauthxError(
+    "ORIGIN_MISMATCH",
+    `refusing to send the identity token from ${federation.source.label} to ${target}: ${pin} pins ${provider} to ${pinned}`,
+    {
+      remedy: `remove what points ${provider} elsewhere (an ${pin.replace(/TOKEN_ORIGIN$/, "*")} variable, the providers file), or correct ${pin}`,
+    },
+  );
 }
 
 function defined<T extends Record<string, string | undefined>>(value: T): Partial<Record<keyof T, string>> {

@@ -31,12 +31,22 @@ export function checkIdentityToken(
   }
 }
 
-/** `iss=… sub=… aud=…` of a token, for a refusal; printable characters only, each capped. */
+/** How many members of an array claim (`aud`) a refusal shows. */
+const SHOWN_MEMBERS = 4;
+
+/**
+ * `iss=… sub=… aud=…` of a token, for a refusal; printable characters only, each capped, and an
+ * array by its first few strings: the claims are unverified input, and an `aud` of thousands of
+ * members, or arrays nested thousands deep, must not make the message huge or the stack overflow.
+ */
 export function describeTrustClaims(token: string): string {
   const claims = decodeJwtClaimsUnverified(token) ?? {};
+  const one = (value: unknown): string =>
+    typeof value === "string" ? sanitizeOAuthText(value, 160) : "(none)";
   const show = (value: unknown): string => {
-    if (Array.isArray(value)) return value.map(show).join(",");
-    return typeof value === "string" ? sanitizeOAuthText(value, 160) : "(none)";
+    if (!Array.isArray(value)) return one(value);
+    const shown = value.slice(0, SHOWN_MEMBERS).map(one).join(",");
+    return value.length > SHOWN_MEMBERS ? `${shown},… (${value.length} in all)` : shown;
   };
   return `iss=${show(claims.iss)} sub=${show(claims.sub)} aud=${show(claims.aud)}`;
 }

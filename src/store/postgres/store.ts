@@ -96,7 +96,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
           ? `the discovery row in ${sql.where}`
           : `the ${provider}/${profile} row in ${sql.where}`;
       const { text, header } = await sealer.open(toBytes(row.sealed), label);
-      const parsed = parseRow(text, label);
+      const parsed = parseRow(text, label, provider, profile);
       seen.set(keyOf(provider, profile), {
         version: Number(row.version),
         header,
@@ -143,10 +143,16 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       for (const [profile, entry] of Object.entries(profiles)) {
         const key = keyOf(provider, profile);
         const rowSeed = seedOf(key);
-        wanted.set(key, JSON.stringify({ entry, ...(rowSeed ? { seed: rowSeed } : {}) }));
+        wanted.set(
+          key,
+          JSON.stringify({ login: [provider, profile], entry, ...(rowSeed ? { seed: rowSeed } : {}) }),
+        );
       }
     if (Object.keys(next.discovery ?? {}).length > 0)
-      wanted.set(keyOf(DISCOVERY.provider, DISCOVERY.profile), JSON.stringify({ discovery: next.discovery }));
+      wanted.set(
+        keyOf(DISCOVERY.provider, DISCOVERY.profile),
+        JSON.stringify({ login: [DISCOVERY.provider, DISCOVERY.profile], discovery: next.discovery }),
+      );
     for (const [key, json] of wanted) {
       const [provider, profile] = key.split("\u0000") as [string, string];
       const old = before.rows.get(key);
@@ -214,10 +220,21 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       await ready();
       return sql.transaction(async (tx) => {
         // One refresh of a login at a time, across machines; released by the server at COMMIT,
-        // ROLLBACK, or when this connection dies. Without a scope, the row locks below serialise.
-        if (scope)
+        // ROLLBACK, or when this connection dies. Without a scope (logout, export), the lock of
+        // every login, taken in one order before any row lock: a refresh holds only its login's
+        // advisory lock while its request is on the wire, reading the row unlocked, so row locks
+        // alone would let this change commit under it and make its write a conflict, losing the
+        // refresh token the server just rotated.
+        const logins = scope
+          ? [[scope.provider, scope.profile]]
+          : (
+              await tx.query(
+                `SELECT provider, profile FROM ${TABLE} WHERE provider <> '' ORDER BY provider COLLATE "C", profile COLLATE "C"`,
+              )
+            ).map((row) => [String(row.provider), String(row.profile)]);
+        for (const login of logins)
           await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-            `oauthx login ${JSON.stringify([scope.provider, scope.profile])}`,
+            `oauthx login ${JSON.stringify(login)}`,
           ]);
         const before = await load(tx, !scope);
         const start = seeded(before);
@@ -264,24 +281,38 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
   };
 }
 
+/**
+ * A row's plaintext names the login it belongs to, and a row that names another is refused. The
+ * key columns are in the clear, and age authenticates no writer: without this, anyone who may
+ * write the table could move one login's sealed tokens into another's row (a profile's, another
+ * provider's), and `oauthx token <that one>` would hand them to a program that sends them to the
+ * wrong account or origin.
+ */
 function parseRow(
   text: string,
   label: string,
+  provider: string,
+  profile: string,
 ): { entry?: unknown; discovery?: StoreDocument["discovery"]; seed?: string } {
+  let value: { login?: unknown; entry?: unknown; discovery?: StoreDocument["discovery"]; seed?: unknown };
   try {
-    const value = JSON.parse(text) as {
-      entry?: unknown;
-      discovery?: StoreDocument["discovery"];
-      seed?: unknown;
-    };
-    if (
-      typeof value === "object" &&
-      value !== null &&
-      (value.entry !== undefined || value.discovery !== undefined)
-    )
-      return { ...value, seed: typeof value.seed === "string" ? value.seed : undefined };
+    value = JSON.parse(text);
   } catch {
-    // Reported below.
+    value = {};
+  }
+  if (
+    typeof value === "object" &&
+    value !== null &&
+    (value.entry !== undefined || value.discovery !== undefined)
+  ) {
+    const login = value.login;
+    if (!Array.isArray(login) || login.length !== 2 || login[0] !== provider || login[1] !== profile) {
+      throw new OauthxError("STORE_CORRUPT", `${label} holds sealed tokens made for another row`, {
+        remedy:
+          "someone who may write the table moved them there: delete the row and log in again (or re-seed it in CI), and check who may write the table",
+      });
+    }
+    return { ...value, seed: typeof value.seed === "string" ? value.seed : undefined };
   }
   throw new OauthxError("STORE_CORRUPT", `${label} does not hold an oauthx login`, {
     remedy: "delete the row and log in again (or re-seed it in CI)",
