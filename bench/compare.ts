@@ -13,8 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { withEntry } from "../src/store/document.ts";
-import { openStore } from "../src/store/file/store.ts";
+import { seedWarmStore } from "./warm-store.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -33,18 +32,7 @@ const runs = Number(values.runs);
 const dir = mkdtempSync(join(tmpdir(), "oauthx-compare-"));
 try {
   const home = join(dir, "home");
-  const now = Math.floor(Date.now() / 1000);
-  await openStore({ home, env: {} }).update((document) =>
-    withEntry(document, "github", "default", {
-      access_token: `gho_${"b".repeat(36)}`,
-      token_type: "bearer",
-      refresh_token: `ghr_${"r".repeat(76)}`,
-      expires_at: now + 30 * 86_400,
-      obtained_at: now,
-      scopes: ["repo"],
-      account: "bench",
-    }),
-  );
+  await seedWarmStore(home);
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, OAUTHX_HOME: home, NO_COLOR: "1" };
   const times: Record<"before" | "after", number[]> = { before: [], after: [] };
   for (let pass = 0; pass < passes; pass++) {

@@ -48,6 +48,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { KEYCHAIN_TARGET, keychainTimes } from "./keychain.ts";
 import { npmStartup } from "./npm.ts";
+import { seedWarmStore } from "./warm-store.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const BUN = join(ROOT, "node_modules/.bin/bun");
@@ -180,24 +181,6 @@ function setUp(): Setup {
     NO_COLOR: "1",
   };
   return { dir, oauthx, hello, env };
-}
-
-/** A valid github token (30 days left) written through the store API, as `login` would. */
-async function seedStore(home: string): Promise<void> {
-  const { openStore } = await import("../src/store/file/store.ts");
-  const { withEntry } = await import("../src/store/document.ts");
-  const now = Math.floor(Date.now() / 1000);
-  await openStore({ home, env: {} }).update((document) =>
-    withEntry(document, "github", "default", {
-      access_token: `gho_${"b".repeat(36)}`,
-      token_type: "bearer",
-      refresh_token: `ghr_${"r".repeat(76)}`,
-      expires_at: now + 30 * 86_400,
-      scopes: ["repo", "read:org"],
-      obtained_at: now,
-      account: "bench",
-    }),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,7 +433,7 @@ async function main(): Promise<void> {
   const tools = requireTools();
   const setup = setUp();
   try {
-    await seedStore(setup.env.OAUTHX_HOME!);
+    await seedWarmStore(setup.env.OAUTHX_HOME!);
     // Same store, plus a user providers file: the path where YAML and valibot must load.
     const withFile = join(setup.dir, "home-with-providers-file");
     cpSync(setup.env.OAUTHX_HOME!, withFile, { recursive: true });

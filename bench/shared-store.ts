@@ -97,19 +97,7 @@ if (import.meta.main) {
   const [oauthx = join(ROOT, "dist/oauthx")] = process.argv.slice(2);
   const home = mkdtempSync(join(tmpdir(), "oauthx-bench-home-"));
   try {
-    const { openStore } = await import("../src/store/file/store.ts");
-    const { withEntry } = await import("../src/store/document.ts");
-    const now = Math.floor(Date.now() / 1000);
-    await openStore({ home, env: {} }).update((document) =>
-      withEntry(document, "github", "default", {
-        access_token: `gho_${"b".repeat(36)}`,
-        token_type: "bearer",
-        refresh_token: `ghr_${"r".repeat(76)}`,
-        expires_at: now + 30 * 86_400,
-        scopes: ["repo"],
-        obtained_at: now,
-      }),
-    );
+    await (await import("./warm-store.ts")).seedWarmStore(home);
     const timing = await sharedStoreWarmToken("hyperfine", oauthx, home, 30);
     process.stdout.write(
       `warm token: shared store ${timing.sharedMs.toFixed(1)} ms, file ${timing.fileMs.toFixed(1)} ms (both through \`env\`)\n`,
