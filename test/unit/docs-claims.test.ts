@@ -2,13 +2,15 @@
 // their links lead somewhere, their examples are valid providers files that do not turn one
 // provider into another, the kubeconfig for an OIDC cluster sends the ID token, the start-up
 // figure is the one the benchmark page reports, and every command that runs a repository script
-// by hand names the Node that can run it.
+// by hand names the Node that can run it; the README's install line works as written on a home
+// without ~/.local/bin.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { ROOT } from "../support/run-node.ts";
+import { ROOT, run } from "../support/run-node.ts";
 
 const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).map((name) => `docs/${name}`)].filter((file) =>
   file.endsWith(".md"),
@@ -86,6 +88,28 @@ describe("docs claims", () => {
     for (const file of DOCS) {
       expect(read(file), file).not.toMatch(/(?<!npx )`node (scripts|src|codegen|bench)\//);
       expect(read(file), file).not.toMatch(/oauthx \d+\.\d+(?!\.\d)/);
+    }
+  });
+
+  it("the README's install line works as written where ~/.local/bin does not exist yet", async () => {
+    const line = /^(install [^#\n]*?)\s*(#.*)?$/m.exec(read("README.md"));
+    expect(line?.[1]).toContain("~/.local/bin/oauthx");
+    expect(line?.[2]).toContain('PATH="$HOME/.local/bin:$PATH"');
+    const dir = mkdtempSync(join(tmpdir(), "oauthx-install-"));
+    try {
+      const home = join(dir, "home");
+      mkdirSync(home);
+      mkdirSync(join(dir, "dist"));
+      writeFileSync(join(dir, "dist/oauthx"), "#!/bin/sh\n");
+      const ran = await run("sh", ["-c", line?.[1] as string], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: home },
+      });
+      expect(ran.stderr).toBe("");
+      expect(ran.code).toBe(0);
+      expect(statSync(join(home, ".local/bin/oauthx")).mode & 0o777).toBe(0o755);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
