@@ -1,15 +1,16 @@
 // The README and docs/ say what the program does (issue 25, "Docs that do not match the program"):
 // their links lead somewhere, their examples are valid providers files that do not turn one
-// provider into another, the kubeconfig for an OIDC cluster sends the ID token, the start-up
-// figure is the one the benchmark page reports, and every command that runs a repository script
-// by hand names the Node that can run it; the README's install line works as written on a home
-// without ~/.local/bin.
+// provider into another, the kubeconfig for an OIDC cluster (and kube-credential --help's
+// example) sends the ID token, the start-up figure is the one the benchmark page reports, every
+// command that runs a repository script by hand names the Node that can run it, and the README's
+// install line works as written on a home without ~/.local/bin.
 
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
+import { command as kubeCredential } from "../../src/cli/integrations/kube-credential.ts";
 import { ROOT, run } from "../support/run-node.ts";
 
 const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).map((name) => `docs/${name}`)].filter((file) =>
@@ -65,7 +66,7 @@ describe("docs claims", () => {
     }
   });
 
-  it("the kubeconfig for an OIDC cluster hands kubectl the ID token", () => {
+  it("the kubeconfig for an OIDC cluster hands kubectl the ID token, in the docs and kube-credential --help", () => {
     for (const file of ["README.md", "docs/integrations.md"]) {
       const args = [...read(file).matchAll(/args: \[(kube-credential, oidc[^\]]*)\]/g)].map(
         (match) => match[1],
@@ -73,6 +74,8 @@ describe("docs claims", () => {
       expect(args.length, file).toBeGreaterThan(0);
       for (const list of args) expect(list, file).toContain("--token, id");
     }
+    const example = kubeCredential.examples?.find((line) => line.includes("--exec-arg=oidc"));
+    expect(example).toContain("--exec-arg=oidc --exec-arg=--token --exec-arg=id");
   });
 
   it("the README's start-up figure is the benchmark page's", () => {
