@@ -23,18 +23,24 @@ import type { Refresher } from "../token-manager.ts";
 import type { Federation } from "./federated-mode.ts";
 import { describeTrustClaims } from "./identity-claims.ts";
 
+/** The entry's federation block; without one, the identity token's variable was set by mistake. */
+function federationSettings(federation: Federation, entry: ProviderEntry) {
+  const settings = entry.definition.federation;
+  if (settings === undefined) {
+    throw new OauthxError(
+      "CONFIG_INVALID",
+      `${federation.source.label} is set, but ${entry.id} has no federation block`,
+      {
+        remedy: `add federation (grant, audience) to ${entry.id} in the providers file, or unset ${federation.source.label} (\`oauthx help ci\`)`,
+      },
+    );
+  }
+  return settings;
+}
+
 export function federationRefresher(ctx: Context, federation: Federation, entry: ProviderEntry): Refresher {
-  return async (stored: TokenEntry) => {
-    const settings = entry.definition.federation;
-    if (settings === undefined) {
-      throw new OauthxError(
-        "CONFIG_INVALID",
-        `${federation.source.label} is set, but ${entry.id} has no federation block`,
-        {
-          remedy: `add federation (grant, audience) to ${entry.id} in the providers file, or unset ${federation.source.label} (\`oauthx help ci\`)`,
-        },
-      );
-    }
+  const refresh = async (stored: TokenEntry) => {
+    const settings = federationSettings(federation, entry);
     let client = clientFor(ctx, entry, stored, { ci: true });
     if (!client.server.token_endpoint)
       client = await resolveEndpoints(client, undefined, { timeoutMs: REFRESH_TIMEOUT_MS });
@@ -113,6 +119,11 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
       origins: credentialOrigins(client, { ...stored.extra, ...extra }),
     };
   };
+  // Before the cache's lock, which creates the job's cache directory: a configuration error must
+  // leave nothing behind.
+  return Object.assign(refresh, {
+    prepare: async () => void federationSettings(federation, entry),
+  });
 }
 
 function defined<T extends Record<string, string | undefined>>(value: T): Partial<Record<keyof T, string>> {
