@@ -6,8 +6,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateX25519Identity } from "age-encryption";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { main } from "../../src/main.ts";
+import { rowSealer } from "../../src/store/postgres/sealing.ts";
 import { fakeContext } from "../support/fake-context.ts";
 
 describe("fresh-clone trial", () => {
@@ -48,5 +51,32 @@ describe("fresh-clone trial", () => {
     expect(code).toBe(3);
     expect(readdirSync(cache)).toEqual([]);
     expect(existsSync(join(home, "tokens.age"))).toBe(false);
+  });
+
+  it("a shared-store row not sealed to this machine's key says to add the key to OAUTHX_STORE_RECIPIENTS there", async () => {
+    const writer = await generateX25519Identity();
+    const reader = await generateX25519Identity();
+    const sealer = (identity: string) =>
+      rowSealer({
+        env: { OAUTHX_AGE_IDENTITY: identity },
+        identityFile: join(home, "identity.txt"),
+        createIdentity: false,
+        now: Date.now,
+      });
+    const sealed = await sealer(writer).seal('{"access_token":"secret-value"}', undefined);
+    const error = await sealer(reader)
+      .open(sealed, "the local/default row in 127.0.0.1:5432/oauthx")
+      .catch((caught: unknown) => caught);
+    expect(isOauthxError(error, "DECRYPT_FAILED")).toBe(true);
+    const { message, remedy } = error as OauthxError;
+    expect(message).toBe(
+      "the local/default row in 127.0.0.1:5432/oauthx is not sealed to this machine's key (OAUTHX_AGE_IDENTITY)",
+    );
+    expect(remedy).toContain(
+      "add this key (age-keygen -y) to OAUTHX_STORE_RECIPIENTS, then log out and log in again",
+    );
+    expect(remedy).toContain("`oauthx help store`");
+    expect(`${message} ${remedy}`).not.toMatch(/AGE-SECRET-KEY|secret-value/);
+    expect((await run(["help", "store"])).out).toContain("OAUTHX_STORE_RECIPIENTS");
   });
 });
