@@ -104,6 +104,7 @@ policy refused.`,
 OAUTHX_AGE_IDENTITY          the age identity itself, instead of identity.txt
 OAUTHX_AGE_IDENTITY_FILE     a file holding the age identity
 OAUTHX_PASSPHRASE            passphrase mode: the store is encrypted with it, no key on disk
+OAUTHX_IDENTITY_CACHE        off: with the identity in the keychain, ask it on every call
 OAUTHX_STORE                 postgres://…: the shared store for many machines (needs the binary)
 OAUTHX_STORE_RECIPIENTS      the shared store: more age recipients each new row is sealed to
 OAUTHX_<ID>_CLIENT_ID        the OAuth app's client id (<ID>: the provider id in capitals, - as _)
@@ -136,6 +137,11 @@ each other's tokens, and the provider may revoke it.
 A lost or wrong identity (DECRYPT_FAILED, "identity.txt is missing"): nothing can open the store.
 Move it aside (mv tokens.age tokens.age.lost), log in again to each provider, and revoke the old
 grants at each provider's account page: oauthx can no longer reach their tokens to revoke them.
+
+The shared store (OAUTHX_STORE=postgres://…): a row opens only with the keys it was sealed to where
+it was written. DECRYPT_FAILED "not sealed to this machine's key": on a machine that opens it, add
+this machine's public key (age-keygen -y) to OAUTHX_STORE_RECIPIENTS, then log out and log in
+again there (a rewrite keeps a row's recipients; a new row takes the list).
 
 Uninstall or reset: \`oauthx logout <provider>\` for each login in \`oauthx status\` (it revokes at
 the provider), then remove $OAUTHX_HOME (rm -r ~/.config/oauthx) and the oauthx binary. Shell
