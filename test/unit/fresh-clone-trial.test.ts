@@ -3,13 +3,15 @@
 // usage errors accepted, help for help, providers-file type errors in valibot's words, profile
 // names unchecked, and suggestions that missed a prefix. In-process through main().
 
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateX25519Identity } from "age-encryption";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isOauthxError, type OauthxError } from "../../src/errors.ts";
 import { main } from "../../src/main.ts";
+import { withEntry } from "../../src/store/document.ts";
+import { openStore } from "../../src/store/file/store.ts";
 import { rowSealer } from "../../src/store/postgres/sealing.ts";
 import { fakeContext } from "../support/fake-context.ts";
 
@@ -78,5 +80,26 @@ describe("fresh-clone trial", () => {
     expect(remedy).toContain("`oauthx help store`");
     expect(`${message} ${remedy}`).not.toMatch(/AGE-SECRET-KEY|secret-value/);
     expect((await run(["help", "store"])).out).toContain("OAUTHX_STORE_RECIPIENTS");
+  });
+
+  it("doctor fails the identity, not only the store, when identity.txt is gone but tokens.age is there", async () => {
+    expect((await run(["doctor", "--offline", "--json"])).out).toContain('"detail": "none yet;');
+    await openStore({ home, env: {} }).update((document) =>
+      withEntry(document, "github", "default", {
+        access_token: "at",
+        token_type: "bearer",
+        scopes: [],
+        obtained_at: Math.floor(Date.now() / 1000),
+      }),
+    );
+    unlinkSync(join(home, "identity.txt"));
+    const { code, out } = await run(["doctor", "--offline", "--json"]);
+    expect(code).toBe(9);
+    const identity = (
+      JSON.parse(out) as { check: string; status: string; detail: string; remedy?: string }[]
+    ).find((finding) => finding.check === "identity");
+    expect(identity?.status).toBe("fail");
+    expect(identity?.detail).toContain("identity.txt is missing, but");
+    expect(identity?.remedy).toContain("`oauthx help store`");
   });
 });
