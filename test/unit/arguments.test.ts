@@ -1,6 +1,7 @@
 // What a person types on the command line and what oauthx makes of it: durations as oauthx prints
-// them (`1h30m`), a negative one named as such (and a --timeout of zero), `--json` read from oauthx's own words only (never a
-// child's after `--`), and usage errors as JSON when --json asks for JSON.
+// them (`1h30m`), a negative one (or a --timeout of zero) named as such, `--json` read from
+// oauthx's own words only (never a child's after `--`), and usage errors as JSON when --json asks
+// for JSON.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
