@@ -5,7 +5,7 @@ import type { ParseArgsOptionsConfig } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
 import type { Command, Positional } from "./cli/command.ts";
 import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
-import { commandHelp, generalHelp, synopsis } from "./cli/help.ts";
+import { commandHelp, generalHelp, helpCommandHelp, synopsis } from "./cli/help.ts";
 import { processContext } from "./cli/process-context.ts";
 import type { Context } from "./core/context.ts";
 import { EXIT, OauthxError, severityLabel, toOauthxError } from "./errors.ts";
@@ -30,6 +30,10 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
     if (topic === undefined) {
       (first === undefined ? ctx.stderr : ctx.stdout).write(generalHelp(VERSION, HELP_TOPICS));
       return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (topic === "--help" || topic === "-h" || topic === "help") {
+      ctx.stdout.write(helpCommandHelp(HELP_TOPICS));
+      return EXIT.ok;
     }
     if (isHelpTopic(topic)) {
       ctx.stdout.write(await topicHelp(topic));

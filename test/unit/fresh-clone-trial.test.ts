@@ -102,4 +102,14 @@ describe("fresh-clone trial", () => {
     expect(identity?.detail).toContain("identity.txt is missing, but");
     expect(identity?.remedy).toContain("`oauthx help store`");
   });
+
+  it("help --help (-h, help help) prints help's usage", async () => {
+    for (const flag of ["--help", "-h", "help"]) {
+      const { code, out, err } = await run(["help", flag]);
+      expect(err).toBe("");
+      expect(code).toBe(0);
+      expect(out).toContain("Usage: oauthx help [command|topic]");
+      expect(out).toContain("store");
+    }
+  });
 });
