@@ -112,4 +112,34 @@ describe("fresh-clone trial", () => {
       expect(out).toContain("store");
     }
   });
+
+  it("a field of the wrong type in providers.yaml is said in the file's words, with the fix", async () => {
+    providersFile([
+      "providers:",
+      "  corp:",
+      "    name: Corp",
+      "    authorization_endpoint: https://sso.corp.example/authorize",
+      "    token_endpoint: https://sso.corp.example/token",
+      "    client_id: 1234",
+      "    scopes: repo",
+      "    client_secret_required: yes",
+      "    pkce: always",
+      "    redirect: 8080",
+      "    env: {GH_TOKEN: x}",
+      "",
+    ]);
+    const { code, err } = await run(["providers"]);
+    expect(code).toBe(3);
+    expect(err).toContain('provider "corp", field scopes: is a list: scopes: [repo]');
+    expect(err).toContain('provider "corp", field client_id: is text: client_id: "1234"');
+    expect(err).toContain('provider "corp", field client_secret_required: is true or false, not "yes"');
+    expect(err).toContain(
+      'provider "corp", field pkce: is one of "required", "optional", "unsupported", not "always"',
+    );
+    expect(err).toContain(
+      'provider "corp", field redirect: is a mapping (its fields on the lines below, indented), not 8080',
+    );
+    expect(err).toContain('provider "corp", field env: is a list, not a mapping');
+    expect(err).not.toMatch(/Invalid type|Expected|unknown field/);
+  });
 });
