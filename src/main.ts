@@ -110,6 +110,9 @@ async function parseInput(
     ? await parseFlags(command, own)
     : { values: {}, positionals: own };
   if (parsed.values.help) return "help";
+  // logout takes any name, so that a login made under a name an older oauthx let through can go.
+  const profile = parsed.values.profile;
+  if (typeof profile === "string" && entry.name !== "logout") checkProfileName(profile);
   const positionals = positionalValues(command.positionals, parsed.positionals);
   if (command.passthrough && rest.length === 0) {
     throw new OauthxError(
@@ -119,6 +122,19 @@ async function parseInput(
   }
   const { help: _help, ...flags } = parsed.values;
   return { flags, positionals, rest };
+}
+
+/**
+ * A profile name is a word that needs no quoting where a remedy prints it (`--profile work`): the
+ * store document takes any string, but a name with a space or a quote breaks the commands oauthx
+ * prints for it.
+ */
+function checkProfileName(name: string): void {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) return;
+  throw new OauthxError(
+    "USAGE",
+    `--profile ${JSON.stringify(name)} is not a profile name: letters, digits, ".", "_" and "-", up to 64, starting with a letter or digit`,
+  );
 }
 
 /** The words that are oauthx's: all of them, or those before `--` for a command that runs another. */

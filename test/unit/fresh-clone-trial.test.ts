@@ -142,4 +142,32 @@ describe("fresh-clone trial", () => {
     expect(err).toContain('provider "corp", field env: is a list, not a mapping');
     expect(err).not.toMatch(/Invalid type|Expected|unknown field/);
   });
+
+  it("--profile takes a plain name (what remedies can print unquoted), and logout any stored one", async () => {
+    for (const name of ["it's", "my work", "", "-x", ".hidden", "a".repeat(65), "tab\there"]) {
+      const { code, err } = await run(["token", "github", `--profile=${name}`]);
+      expect(code, name).toBe(2);
+      expect(err).toContain(`--profile ${JSON.stringify(name)} is not a profile name: letters, digits`);
+    }
+    for (const argv of [["login", "github"], ["status"], ["exec", "github"], ["kube-credential", "oidc"]]) {
+      expect((await run([...argv, "--profile", "it's"])).err).toContain("is not a profile name");
+    }
+    for (const name of ["default", "work", "ci", "team_a", "eu.prod-2", "A".repeat(64)]) {
+      const { code, err } = await run(["token", "github", "--profile", name]);
+      expect(err).not.toContain("is not a profile name");
+      expect(code).toBe(4);
+    }
+    // A login an older oauthx stored under such a name can still be logged out.
+    await openStore({ home, env: {} }).update((document) =>
+      withEntry(document, "github", "it's", {
+        access_token: "at",
+        token_type: "bearer",
+        scopes: [],
+        obtained_at: Math.floor(Date.now() / 1000),
+      }),
+    );
+    const logout = await run(["logout", "github", "--profile", "it's", "--no-revoke"]);
+    expect(logout.err).not.toContain("is not a profile name");
+    expect(logout.code).toBe(0);
+  });
 });
