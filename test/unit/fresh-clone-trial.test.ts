@@ -170,4 +170,18 @@ describe("fresh-clone trial", () => {
     expect(logout.err).not.toContain("is not a profile name");
     expect(logout.code).toBe(0);
   });
+
+  it("an unknown provider cut short is suggested the one it begins", async () => {
+    providersFile([
+      "providers:",
+      "  local-sso:",
+      "    name: Local SSO",
+      "    issuer: https://sso.example",
+      "    client_id: cli",
+      "",
+    ]);
+    const { code, err } = await run(["status", "local"]);
+    expect(code).toBe(3);
+    expect(err).toContain('unknown provider "local"; did you mean "local-sso"?');
+  });
 });
