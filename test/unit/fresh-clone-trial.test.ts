@@ -184,4 +184,18 @@ describe("fresh-clone trial", () => {
     expect(code).toBe(3);
     expect(err).toContain('unknown provider "local"; did you mean "local-sso"?');
   });
+
+  it("providers show fills an endpoint's placeholders the environment sets, naming the variable", async () => {
+    const set = await run(["providers", "show", "okta"], { OAUTHX_OKTA_DOMAIN: "acme.okta.com" });
+    expect(set.code).toBe(0);
+    expect(set.out).toContain(
+      "  token_endpoint: https://acme.okta.com/oauth2/default/v1/token  (built-in; {domain} from environment OAUTHX_OKTA_DOMAIN)",
+    );
+    expect(set.out).not.toContain("{domain}/");
+    const unset = await run(["providers", "show", "okta"]);
+    expect(unset.out).toContain(
+      "  token_endpoint: https://{domain}/oauth2/{authorization_server}/v1/token  (built-in)",
+    );
+    expect(unset.out).toContain("  --set domain: not set");
+  });
 });
