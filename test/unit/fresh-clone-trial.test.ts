@@ -32,7 +32,7 @@ describe("fresh-clone trial", () => {
   };
   const providersFile = (lines: string[]) => writeFileSync(join(home, "providers.yaml"), lines.join("\n"));
 
-  it("an identity token for a provider without a federation block is a configuration error that creates nothing", async () => {
+  it("an identity token for a provider without a federation block (or a client id it needs) is a configuration error that creates nothing", async () => {
     providersFile([
       "providers:",
       "  corp:",
@@ -53,6 +53,23 @@ describe("fresh-clone trial", () => {
     expect(code).toBe(3);
     expect(readdirSync(cache)).toEqual([]);
     expect(existsSync(join(home, "tokens.age"))).toBe(false);
+
+    // A client assertion without a client id: found before the cache, and before asking for a token.
+    providersFile([
+      "providers:",
+      "  corp:",
+      "    name: Corp",
+      "    token_endpoint: https://sso.corp.example/token",
+      "    federation: { grant: client-assertion, audience: api://corp }",
+      "",
+    ]);
+    const assertion = await run(["token", "corp"], {
+      OAUTHX_CORP_ID_TOKEN: "abc",
+      OAUTHX_CI_CACHE_DIR: cache,
+    });
+    expect(assertion.err).toContain("no client id for corp");
+    expect(assertion.code).toBe(3);
+    expect(readdirSync(cache)).toEqual([]);
   });
 
   it("a shared-store row not sealed to this machine's key says to add the key to OAUTHX_STORE_RECIPIENTS there", async () => {

@@ -23,8 +23,11 @@ import type { Refresher } from "../token-manager.ts";
 import type { Federation } from "./federated-mode.ts";
 import { describeTrustClaims } from "./identity-claims.ts";
 
-/** The entry's federation block; without one, the identity token's variable was set by mistake. */
-function federationSettings(federation: Federation, entry: ProviderEntry) {
+/**
+ * The entry's federation block and client, checked: no block means the identity token's variable
+ * was set by mistake; a client assertion needs a client id (RFC 7523 §2.2).
+ */
+function configured(ctx: Context, federation: Federation, entry: ProviderEntry, stored: TokenEntry) {
   const settings = entry.definition.federation;
   if (settings === undefined) {
     throw new OauthxError(
@@ -35,13 +38,19 @@ function federationSettings(federation: Federation, entry: ProviderEntry) {
       },
     );
   }
-  return settings;
+  const client = clientFor(ctx, entry, stored, { ci: true });
+  if (settings.grant === "client-assertion" && !client.client.client_id) {
+    throw new OauthxError("CONFIG_MISSING", `${entry.id} needs a client id for its client assertion`, {
+      remedy: `set ${oauthxVar(entry.id, "CLIENT_ID")} in this step, or client_id for ${entry.id} in the providers file`,
+    });
+  }
+  return { settings, client };
 }
 
 export function federationRefresher(ctx: Context, federation: Federation, entry: ProviderEntry): Refresher {
   const refresh = async (stored: TokenEntry) => {
-    const settings = federationSettings(federation, entry);
-    let client = clientFor(ctx, entry, stored, { ci: true });
+    const { settings, client: configuredClient } = configured(ctx, federation, entry, stored);
+    let client = configuredClient;
     if (!client.server.token_endpoint)
       client = await resolveEndpoints(client, undefined, { timeoutMs: REFRESH_TIMEOUT_MS });
     const vars: Record<string, string> = { ...client.vars, client_id: client.client.client_id };
@@ -62,11 +71,6 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
         exchange_resource: fill(settings.exchange_resource),
       }),
     };
-    if (grant.kind === "client-assertion" && !grant.client_id) {
-      throw new OauthxError("CONFIG_MISSING", `${entry.id} needs a client id for its client assertion`, {
-        remedy: `set ${oauthxVar(entry.id, "CLIENT_ID")} in this step, or client_id for ${entry.id} in the providers file`,
-      });
-    }
     const { requestFederatedToken } = await import("../../oauth/federated-grant.ts");
     let tokens: Awaited<ReturnType<typeof requestFederatedToken>>;
     try {
@@ -122,7 +126,7 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
   // Before the cache's lock, which creates the job's cache directory: a configuration error must
   // leave nothing behind.
   return Object.assign(refresh, {
-    prepare: async () => void federationSettings(federation, entry),
+    prepare: async (stored: TokenEntry) => void configured(ctx, federation, entry, stored),
   });
 }
 
