@@ -104,7 +104,6 @@ policy refused.`,
 OAUTHX_AGE_IDENTITY          the age identity itself, instead of identity.txt
 OAUTHX_AGE_IDENTITY_FILE     a file holding the age identity
 OAUTHX_PASSPHRASE            passphrase mode: the store is encrypted with it, no key on disk
-OAUTHX_IDENTITY_CACHE        off: with the identity in the keychain, ask it on every call
 OAUTHX_STORE                 postgres://…: the shared store for many machines (needs the binary)
 OAUTHX_STORE_RECIPIENTS      the shared store: more age recipients each new row is sealed to
 OAUTHX_<ID>_CLIENT_ID        the OAuth app's client id (<ID>: the provider id in capitals, - as _)
