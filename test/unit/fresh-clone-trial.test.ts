@@ -1,7 +1,8 @@
 // What a newcomer's fresh-clone trial found (each a small mistake the program made, not the user):
-// a configuration error that left a directory behind, a doctor that called a lost identity fine,
-// usage errors accepted, help for help, providers-file type errors in valibot's words, profile
-// names unchecked, and suggestions that missed a prefix. In-process through main().
+// a configuration error that left a CI cache directory behind, a shared-store error that named the
+// wrong cause, a doctor that called a lost identity fine, help for help, providers-file type errors
+// in valibot's words, profile names unchecked, suggestions that missed a prefix, and endpoints
+// shown with placeholders the environment fills. In-process through main().
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
