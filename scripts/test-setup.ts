@@ -7,7 +7,7 @@
 //   node scripts/test-setup.ts --check    check only: list what is missing, exit 1 if anything is
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import process from "node:process";
 
 /** A program the tests run, the file that proves it is installed, and the Debian package with it. */
@@ -55,12 +55,12 @@ export const REQUIREMENTS: Requirement[] = [
   { what: "sha256sum (release checksums)", files: ["/usr/bin/sha256sum"], debian: "coreutils" },
   {
     what: "PostgreSQL server and client (the shared store)",
-    files: [
-      "/usr/lib/postgresql/15/bin/initdb",
-      "/usr/lib/postgresql/15/bin/pg_ctl",
-      "/usr/lib/postgresql/15/bin/psql",
-      "/usr/lib/postgresql/15/bin/pg_dump",
-    ],
+    // Looked up at each check: apt-get may have just installed it, in whichever major version the
+    // release carries.
+    get files() {
+      const bin = postgresBin();
+      return ["initdb", "pg_ctl", "psql", "pg_dump"].map((program) => `${bin}/${program}`);
+    },
     debian: "postgresql",
   },
   {
@@ -80,6 +80,23 @@ export const REQUIREMENTS: Requirement[] = [
     debian: "libsecret-1-0",
   },
 ];
+
+const POSTGRES_ROOT = "/usr/lib/postgresql";
+
+/**
+ * The bin directory of the newest PostgreSQL major version installed (Debian and Ubuntu keep each
+ * under /usr/lib/postgresql/<version>/bin), or, with none, the pattern that says where it is looked
+ * for, so that a missing-file message names it.
+ */
+export function postgresBin(
+  versions: () => string[] = () => (existsSync(POSTGRES_ROOT) ? readdirSync(POSTGRES_ROOT) : []),
+  exists: (file: string) => boolean = existsSync,
+): string {
+  const newest = versions()
+    .filter((version) => /^\d+(\.\d+)?$/.test(version) && exists(`${POSTGRES_ROOT}/${version}/bin/initdb`))
+    .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))[0];
+  return `${POSTGRES_ROOT}/${newest ?? "*"}/bin`;
+}
 
 export function missingRequirements(exists: (file: string) => boolean = existsSync): Requirement[] {
   return REQUIREMENTS.filter((requirement) => !requirement.files.every(exists));

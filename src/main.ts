@@ -5,7 +5,7 @@ import type { ParseArgsOptionsConfig } from "node:util";
 import packageJson from "../package.json" with { type: "json" };
 import type { Command, Positional } from "./cli/command.ts";
 import { type CommandEntry, commands, findCommand } from "./cli/commands.ts";
-import { commandHelp, generalHelp, synopsis } from "./cli/help.ts";
+import { commandHelp, generalHelp, helpCommandHelp, synopsis } from "./cli/help.ts";
 import { processContext } from "./cli/process-context.ts";
 import type { Context } from "./core/context.ts";
 import { EXIT, OauthxError, severityLabel, toOauthxError } from "./errors.ts";
@@ -30,6 +30,10 @@ export async function main(argv: readonly string[], ctx: Context): Promise<numbe
     if (topic === undefined) {
       (first === undefined ? ctx.stderr : ctx.stdout).write(generalHelp(VERSION, HELP_TOPICS));
       return first === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (topic === "--help" || topic === "-h" || topic === "help") {
+      ctx.stdout.write(helpCommandHelp(HELP_TOPICS));
+      return EXIT.ok;
     }
     if (isHelpTopic(topic)) {
       ctx.stdout.write(await topicHelp(topic));
@@ -106,6 +110,9 @@ async function parseInput(
     ? await parseFlags(command, own)
     : { values: {}, positionals: own };
   if (parsed.values.help) return "help";
+  // logout takes any name, so that a login made under a name an older oauthx let through can go.
+  const profile = parsed.values.profile;
+  if (typeof profile === "string" && entry.name !== "logout") checkProfileName(profile);
   const positionals = positionalValues(command.positionals, parsed.positionals);
   if (command.passthrough && rest.length === 0) {
     throw new OauthxError(
@@ -115,6 +122,19 @@ async function parseInput(
   }
   const { help: _help, ...flags } = parsed.values;
   return { flags, positionals, rest };
+}
+
+/**
+ * A profile name is a word that needs no quoting where a remedy prints it (`--profile work`): the
+ * store document takes any string, but a name with a space or a quote breaks the commands oauthx
+ * prints for it.
+ */
+function checkProfileName(name: string): void {
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) return;
+  throw new OauthxError(
+    "USAGE",
+    `--profile ${JSON.stringify(name)} is not a profile name: letters, digits, ".", "_" and "-", up to 64, starting with a letter or digit`,
+  );
 }
 
 /** The words that are oauthx's: all of them, or those before `--` for a command that runs another. */

@@ -19,17 +19,27 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The closest candidate within a distance that scales with the word, or undefined. */
+/**
+ * The closest candidate within a distance that scales with the word, or the one candidate the word
+ * begins (`local` for `local-sso`: a name cut short is many edits away), or undefined.
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const limit = Math.max(1, Math.floor(word.length / 3));
+  const lower = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
+  const extending: string[] = [];
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance || (distance === bestDistance && best !== undefined && candidate < best)) {
       best = candidate;
       bestDistance = distance;
     }
+    if (candidate.toLowerCase().startsWith(lower)) extending.push(candidate);
   }
+  // One typo is the likeliest; then a name cut short, if only one fits and the word is not a letter
+  // or two (`log` could be login or logout); then more typos in a longer word.
+  if (bestDistance <= 1) return best;
+  if (word.length >= 3 && extending.length === 1) return extending[0];
   return bestDistance <= limit ? best : undefined;
 }

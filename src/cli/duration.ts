@@ -3,8 +3,22 @@
 
 import { OauthxError } from "../errors.ts";
 
-/** Parses a duration flag into seconds: `90` (seconds), `90s`, `5m`, `1h`, `1h30m`, `500ms`. */
-export function parseDuration(value: string, flag: string): number {
+/**
+ * Parses a duration flag into seconds: `90` (seconds), `90s`, `5m`, `1h`, `1h30m`, `500ms`. With
+ * `positive`, zero is refused too: a wait of nothing (`--timeout 0`) would only fail at once.
+ */
+export function parseDuration(value: string, flag: string, options: { positive?: boolean } = {}): number {
+  const seconds = parseSeconds(value, flag);
+  if (options.positive && seconds === 0) {
+    throw new OauthxError(
+      "USAGE",
+      `${flag} must be more than zero ("${value}"); give a duration like 90s, 5m or 1h`,
+    );
+  }
+  return seconds;
+}
+
+function parseSeconds(value: string, flag: string): number {
   const text = value.trim();
   if (/^-\d/.test(text)) {
     throw new OauthxError(

@@ -141,6 +141,11 @@ A lost or wrong identity (DECRYPT_FAILED, "identity.txt is missing"): nothing ca
 Move it aside (mv tokens.age tokens.age.lost), log in again to each provider, and revoke the old
 grants at each provider's account page: oauthx can no longer reach their tokens to revoke them.
 
+The shared store (OAUTHX_STORE=postgres://…): a row opens only with the keys it was sealed to where
+it was written. DECRYPT_FAILED "not sealed to this machine's key": on a machine that opens it, add
+this machine's public key (age-keygen -y) to OAUTHX_STORE_RECIPIENTS, then log out and log in
+again there (a rewrite keeps a row's recipients; a new row takes the list).
+
 Uninstall or reset: \`oauthx logout <provider>\` for each login in \`oauthx status\` (it revokes at
 the provider), then remove $OAUTHX_HOME (rm -r ~/.config/oauthx) and the oauthx binary. Shell
 completion, git and kubectl configurations that name oauthx are yours to remove.`,

@@ -32,6 +32,22 @@ export function generalHelp(version: string, topics: Readonly<Record<string, str
   ].join("\n");
 }
 
+/** `oauthx help --help`: help is no command of the table, so its usage is written here. */
+export function helpCommandHelp(topics: Readonly<Record<string, string>>): string {
+  return [
+    "Show help for a command or a topic.",
+    "",
+    "Usage: oauthx help [command|topic]",
+    "",
+    "Without a word, the commands and topics; with a command, its flags (as oauthx <command> --help).",
+    `Topics: ${Object.keys(topics).join(", ")}.`,
+    "",
+    "Flags:",
+    "  -h, --help  Show this help",
+    "",
+  ].join("\n");
+}
+
 export function synopsis(entry: CommandEntry, command: Command): string {
   const args = positionalsLabel(command.positionals);
   const flags = Object.keys(command.flags).length > 0 ? ["[flags]"] : [];

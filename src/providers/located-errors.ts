@@ -42,11 +42,56 @@ export function validate<TSchema extends v.GenericSchema>(
 function describe(schema: v.GenericSchema, keys: (string | number)[], issue: v.BaseIssue<unknown>): string {
   if (issue.kind === "schema" && issue.received === "undefined") return "is missing (it is required)";
   // Unknown keys in strict objects are the commonest typo: say which key it might have meant.
-  if (issue.kind === "schema" && issue.type === "strict_object" && keys.length > 0) {
+  if (
+    issue.kind === "schema" &&
+    issue.type === "strict_object" &&
+    issue.expected === "never" &&
+    keys.length > 0
+  ) {
     const guess = closest(String(keys.at(-1)), knownFields(schema, keys.slice(0, -1)));
     return `unknown field${guess ? `; did you mean ${guess}?` : ""} (fields: oauthx help providers-file)`;
   }
+  if (issue.kind === "schema") return wrongType(issue, keys.at(-1)) ?? issue.message;
   return issue.message;
+}
+
+/** What YAML made of a value, in the words of the file: a list, a mapping, text, a number. */
+function yamlKind(value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "empty";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return `"${value}"`;
+  return String(value);
+}
+
+/**
+ * A value of the wrong type, said as the fix (`is a list: scopes: [repo]`) rather than in valibot's
+ * words ("Expected Array but received …"). The example is written only for a named field and a
+ * value that reads back as itself; a value is shown as YAML made it, which the file already holds.
+ */
+function wrongType(issue: v.BaseIssue<unknown>, key: string | number | undefined): string | undefined {
+  const { input } = issue;
+  const scalar = typeof input === "string" || typeof input === "number" || typeof input === "boolean";
+  const example = (value: string) => (typeof key === "string" ? `: ${key}: ${value}` : "");
+  switch (issue.type) {
+    case "array":
+      return scalar ? `is a list${example(`[${String(input)}]`)}` : `is a list, not ${yamlKind(input)}`;
+    case "string":
+      return scalar ? `is text${example(`"${String(input)}"`)}` : `is text, not ${yamlKind(input)}`;
+    case "boolean":
+      return `is true or false, not ${yamlKind(input)}`;
+    case "number":
+      return `is a number, not ${yamlKind(input)}`;
+    case "object":
+    case "strict_object":
+    case "loose_object":
+    case "record":
+      return `is a mapping (its fields on the lines below, indented), not ${yamlKind(input)}`;
+    case "picklist":
+      return `is one of ${(issue.expected ?? "").replace(/^\(|\)$/g, "").replaceAll(" | ", ", ")}, not ${yamlKind(input)}`;
+    default:
+      return undefined;
+  }
 }
 
 /** The field names an object schema allows at `path` (through optional, pipe and record wrappers). */

@@ -490,6 +490,9 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     });
     expect(stranger.code).toBe(8);
     expect(stranger.stderr).toContain("DECRYPT_FAILED");
+    // The usual cause: this machine's key was not in OAUTHX_STORE_RECIPIENTS where the row was made.
+    expect(stranger.stderr).toContain("is not sealed to this machine's key");
+    expect(stranger.stderr).toContain("OAUTHX_STORE_RECIPIENTS, then log out and log in again there");
     expect(stranger.stdout).toBe("");
     expect(
       pg.psql("SELECT version, encode(sealed, 'hex') FROM oauthx_logins WHERE provider = 'local';"),

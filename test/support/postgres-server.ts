@@ -8,9 +8,11 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { postgresBin } from "../../scripts/test-setup.ts";
 import { requireFile } from "./require-tool.ts";
 
-export const PG_BIN = "/usr/lib/postgresql/15/bin";
+/** The newest PostgreSQL installed, whichever major version the system has. */
+export const PG_BIN = postgresBin();
 
 export interface PostgresServer {
   port: number;

@@ -1,6 +1,7 @@
 // What a person types on the command line and what oauthx makes of it: durations as oauthx prints
-// them (`1h30m`), a negative one named as such, `--json` read from oauthx's own words only (never a
-// child's after `--`), and usage errors as JSON when --json asks for JSON.
+// them (`1h30m`), a negative one (or a --timeout of zero) named as such, `--json` read from
+// oauthx's own words only (never a child's after `--`), and usage errors as JSON when --json asks
+// for JSON.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,6 +48,16 @@ describe("argv", () => {
     expect(await main(["token", "local", "--min-ttl", "-5m"], ctx)).toBe(2);
     expect(ctx.err()).toContain('flag --min-ttl cannot be negative ("-5m")');
     expect(ctx.err()).not.toContain("takes no value");
+  });
+
+  it("login --timeout 0 is a usage error, as a negative one is, before any wait", async () => {
+    for (const zero of ["0", "0s", "0m0s"]) {
+      const ctx = fakeContext({ home });
+      expect(await main(["login", "local", "--client-id", "cli", "--timeout", zero], ctx)).toBe(2);
+      expect(ctx.err()).toContain(`--timeout must be more than zero ("${zero}")`);
+      expect(ctx.err()).not.toContain("CALLBACK_TIMEOUT");
+    }
+    expect(() => parseDuration("0", "--min-ttl")).not.toThrow();
   });
 
   it("a value that starts with a dash is explained", async () => {

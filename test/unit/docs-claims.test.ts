@@ -1,14 +1,17 @@
 // The README and docs/ say what the program does (issue 25, "Docs that do not match the program"):
 // their links lead somewhere, their examples are valid providers files that do not turn one
-// provider into another, the kubeconfig for an OIDC cluster sends the ID token, the start-up
-// figure is the one the benchmark page reports, and every command that runs a repository script
-// by hand names the Node that can run it.
+// provider into another, the kubeconfig for an OIDC cluster (and kube-credential --help's
+// example) sends the ID token, the start-up figure is the one the benchmark page reports, every
+// command that runs a repository script by hand names the Node that can run it, and the README's
+// install line works as written on a home without ~/.local/bin.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { ROOT } from "../support/run-node.ts";
+import { command as kubeCredential } from "../../src/cli/integrations/kube-credential.ts";
+import { ROOT, run } from "../support/run-node.ts";
 
 const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).map((name) => `docs/${name}`)].filter((file) =>
   file.endsWith(".md"),
@@ -63,7 +66,7 @@ describe("docs claims", () => {
     }
   });
 
-  it("the kubeconfig for an OIDC cluster hands kubectl the ID token", () => {
+  it("the kubeconfig for an OIDC cluster hands kubectl the ID token, in the docs and kube-credential --help", () => {
     for (const file of ["README.md", "docs/integrations.md"]) {
       const args = [...read(file).matchAll(/args: \[(kube-credential, oidc[^\]]*)\]/g)].map(
         (match) => match[1],
@@ -71,6 +74,8 @@ describe("docs claims", () => {
       expect(args.length, file).toBeGreaterThan(0);
       for (const list of args) expect(list, file).toContain("--token, id");
     }
+    const example = kubeCredential.examples?.find((line) => line.includes("--exec-arg=oidc"));
+    expect(example).toContain("--exec-arg=oidc --exec-arg=--token --exec-arg=id");
   });
 
   it("the README's start-up figure is the benchmark page's", () => {
@@ -86,6 +91,28 @@ describe("docs claims", () => {
     for (const file of DOCS) {
       expect(read(file), file).not.toMatch(/(?<!npx )`node (scripts|src|codegen|bench)\//);
       expect(read(file), file).not.toMatch(/oauthx \d+\.\d+(?!\.\d)/);
+    }
+  });
+
+  it("the README's install line works as written where ~/.local/bin does not exist yet", async () => {
+    const line = /^(install [^#\n]*?)\s*(#.*)?$/m.exec(read("README.md"));
+    expect(line?.[1]).toContain("~/.local/bin/oauthx");
+    expect(line?.[2]).toContain('PATH="$HOME/.local/bin:$PATH"');
+    const dir = mkdtempSync(join(tmpdir(), "oauthx-install-"));
+    try {
+      const home = join(dir, "home");
+      mkdirSync(home);
+      mkdirSync(join(dir, "dist"));
+      writeFileSync(join(dir, "dist/oauthx"), "#!/bin/sh\n");
+      const ran = await run("sh", ["-c", line?.[1] as string], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: home },
+      });
+      expect(ran.stderr).toBe("");
+      expect(ran.code).toBe(0);
+      expect(statSync(join(home, ".local/bin/oauthx")).mode & 0o777).toBe(0o755);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -2,7 +2,7 @@
 // tests drive, and the Debian package that brings each.
 
 import { describe, expect, it } from "vitest";
-import { installCommand, missingRequirements, REQUIREMENTS } from "../../scripts/test-setup.ts";
+import { installCommand, missingRequirements, postgresBin, REQUIREMENTS } from "../../scripts/test-setup.ts";
 
 describe("test setup", () => {
   it("lists what is missing, with its Debian package", () => {
@@ -26,6 +26,31 @@ describe("test setup", () => {
     }
     const known = new Set(REQUIREMENTS.flatMap((requirement) => requirement.files));
     expect([...required].filter((file) => !known.has(file))).toEqual([]);
+  });
+});
+
+describe("test setup's PostgreSQL", () => {
+  it("is whichever major version is installed, the newest of several", () => {
+    const installed =
+      (...versions: string[]) =>
+      (file: string) =>
+        versions.some((version) => file === `/usr/lib/postgresql/${version}/bin/initdb`);
+    const versions = () => ["9.6", "13", "15", "16", "17", "README"];
+    expect(postgresBin(versions, installed("13", "16", "9.6"))).toBe("/usr/lib/postgresql/16/bin");
+    expect(postgresBin(versions, installed("9.6"))).toBe("/usr/lib/postgresql/9.6/bin");
+    expect(postgresBin(() => ["17"], installed("17"))).toBe("/usr/lib/postgresql/17/bin");
+  });
+
+  it("when none is installed, names where it is looked for, and a test needing it names the package", () => {
+    expect(
+      postgresBin(
+        () => [],
+        () => false,
+      ),
+    ).toBe("/usr/lib/postgresql/*/bin");
+    // requireFile finds the Debian package by the file: the requirement lists the same path.
+    const requirement = REQUIREMENTS.find((candidate) => candidate.debian === "postgresql");
+    expect(requirement?.files).toContain(`${postgresBin()}/initdb`);
   });
 });
 

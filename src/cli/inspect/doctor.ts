@@ -200,11 +200,24 @@ async function checkIdentity(ctx: Context, files: HomeFiles): Promise<Finding[]>
       keychain,
     ];
   }
-  if (status.home === "none")
+  if (status.home === "none") {
+    // With the file store written already, no identity is not "none yet": the one that opens it is lost.
+    if (existsSync(files.store) && !ctx.env.OAUTHX_STORE) {
+      return [
+        {
+          check: "identity",
+          status: "fail",
+          detail: `${files.identity} is missing, but ${files.store} exists: the identity that opens it is gone`,
+          remedy: `restore ${files.identity} from a backup, or set OAUTHX_AGE_IDENTITY; if it is lost for good, \`oauthx help store\` says how to start over`,
+        },
+        keychain,
+      ];
+    }
     return [
       { check: "identity", status: "ok", detail: `none yet; ${files.identity} is created at first login` },
       keychain,
     ];
+  }
   if (status.home === "keychain")
     return [{ check: "identity", status: "ok", detail: `in ${status.where}` }, keychain];
   if ((status.home === "file" || status.home === "env-file") && process.platform !== "win32") {

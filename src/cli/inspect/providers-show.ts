@@ -7,6 +7,7 @@
 import type { Context } from "../../core/context.ts";
 import { envId, oauthxVar, tokenEnvNames } from "../../providers/env-names.ts";
 import type { ProviderEntry } from "../../providers/registry.ts";
+import { templateNames } from "../../providers/schema.ts";
 
 export interface Sourced {
   value: string | null;
@@ -45,6 +46,22 @@ export function providerSources(ctx: Context, entry: ProviderEntry) {
   };
 }
 
+/**
+ * An endpoint as a login would use it: its `{placeholders}` filled when every one has a value here,
+ * a value that is no default named with its source (`{domain} from environment OAUTHX_OKTA_DOMAIN`);
+ * otherwise as written, the missing `--set` values listed below it.
+ */
+function filled(value: string, settings: Record<string, Sourced>, from: string): string {
+  const names = templateNames(value);
+  if (names.length === 0 || names.some((name) => settings[name]?.value == null)) return `${value}${from}`;
+  const text = value.replace(/\{([a-z][a-z0-9_]*)\}/g, (_, name: string) => settings[name]?.value as string);
+  // Defaults are listed below with the settings; a value from elsewhere is named here.
+  const sources = [...new Set(names)]
+    .filter((name) => settings[name]?.source !== "default")
+    .map((name) => `{${name}} from ${settings[name]?.source}`);
+  return `${text}${from.slice(0, -1)}; ${sources.join(", ") || "with its defaults"})`;
+}
+
 /** The text of `providers show`. */
 export function showText(ctx: Context, entry: ProviderEntry, redirectUris: string[]): string {
   const { id, definition } = entry;
@@ -66,7 +83,7 @@ export function showText(ctx: Context, entry: ProviderEntry, redirectUris: strin
     "pkce",
   ] as const) {
     const value = definition[field];
-    if (value !== undefined) lines.push(`  ${field}: ${value}${from(field)}`);
+    if (value !== undefined) lines.push(`  ${field}: ${filled(value, sources.settings, from(field))}`);
   }
   lines.push(`  scopes: ${definition.scopes.join(" ") || "(none)"}${from("scopes")}`);
   const anyPort = definition.redirect.ports === undefined;

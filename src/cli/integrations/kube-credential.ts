@@ -29,10 +29,12 @@ export const command = defineCommand({
   },
   description:
     "kubectl's exec credential plugin: prints an ExecCredential (client.authentication.k8s.io/v1,\n" +
-    "or v1beta1 when KUBERNETES_EXEC_INFO asks for it) holding a fresh access token. With no usable\n" +
-    "login it logs in on the terminal when the kubeconfig's interactiveMode allows, else fails.",
+    "or v1beta1 when KUBERNETES_EXEC_INFO asks for it) holding a fresh access token, or with --token id\n" +
+    "the ID token, which a cluster started with --oidc-issuer-url verifies. With no usable login it\n" +
+    "logs in on the terminal when the kubeconfig's interactiveMode allows, else fails.",
   examples: [
-    "kubectl config set-credentials oidc --exec-api-version=client.authentication.k8s.io/v1 --exec-command=oauthx --exec-arg=kube-credential --exec-arg=oidc --exec-interactive-mode=IfAvailable",
+    // An --oidc-issuer-url cluster verifies the ID token (README, docs/integrations.md).
+    "kubectl config set-credentials oidc --exec-api-version=client.authentication.k8s.io/v1 --exec-command=oauthx --exec-arg=kube-credential --exec-arg=oidc --exec-arg=--token --exec-arg=id --exec-interactive-mode=IfAvailable",
   ],
   async run(ctx, { flags, positionals }) {
     const [provider] = positionals;

@@ -100,7 +100,9 @@ export async function authorize(
 ): Promise<Authorized> {
   const profile = flags.profile ?? DEFAULT_PROFILE;
   const timeoutMs =
-    flags.timeout === undefined ? undefined : parseDuration(flags.timeout, "--timeout") * 1000;
+    flags.timeout === undefined
+      ? undefined
+      : parseDuration(flags.timeout, "--timeout", { positive: true }) * 1000;
   const port = flags.port === undefined ? undefined : parsePort(flags.port);
   const vars = parseSettings(flags.set ?? []);
   const secretFromStdin = flags["client-secret-stdin"] ? (await ctx.readStdin()).trim() : undefined;

@@ -2,7 +2,8 @@
 // requires at half the lifetime the server issues tokens with (core/token-manager.ts
 // requiredSeconds): a server whose tokens live 60 s cannot give one with 5 minutes left, and
 // refreshing on every call would not help. When that cap weakens what the user explicitly asked
-// for, say so once, so a long job is not surprised by a token that expires early.
+// for, say so on stderr (at each such call: a call is a process, and remembering that it was
+// said would mean writing somewhere), so a long job is not surprised by a token that expires early.
 
 import type { Context } from "../../core/context.ts";
 import { issuedLifetime, requiredSeconds } from "../../core/token-manager.ts";

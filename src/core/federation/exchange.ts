@@ -24,19 +24,34 @@ import type { Refresher } from "../token-manager.ts";
 import type { Federation } from "./federated-mode.ts";
 import { describeTrustClaims } from "./identity-claims.ts";
 
+/**
+ * The entry's federation block and client, checked: no block means the identity token's variable
+ * was set by mistake; a client assertion needs a client id (RFC 7523 §2.2).
+ */
+function configured(ctx: Context, federation: Federation, entry: ProviderEntry, stored: TokenEntry) {
+  const settings = entry.definition.federation;
+  if (settings === undefined) {
+    throw new OauthxError(
+      "CONFIG_INVALID",
+      `${federation.source.label} is set, but ${entry.id} has no federation block`,
+      {
+        remedy: `add federation (grant, audience) to ${entry.id} in the providers file, or unset ${federation.source.label} (\`oauthx help ci\`)`,
+      },
+    );
+  }
+  const client = clientFor(ctx, entry, stored, { ci: true });
+  if (settings.grant === "client-assertion" && !client.client.client_id) {
+    throw new OauthxError("CONFIG_MISSING", `${entry.id} needs a client id for its client assertion`, {
+      remedy: `set ${oauthxVar(entry.id, "CLIENT_ID")} in this step, or client_id for ${entry.id} in the providers file`,
+    });
+  }
+  return { settings, client };
+}
+
 export function federationRefresher(ctx: Context, federation: Federation, entry: ProviderEntry): Refresher {
-  return async (stored: TokenEntry) => {
-    const settings = entry.definition.federation;
-    if (settings === undefined) {
-      throw new OauthxError(
-        "CONFIG_INVALID",
-        `${federation.source.label} is set, but ${entry.id} has no federation block`,
-        {
-          remedy: `add federation (grant, audience) to ${entry.id} in the providers file, or unset ${federation.source.label} (\`oauthx help ci\`)`,
-        },
-      );
-    }
-    let client = clientFor(ctx, entry, stored, { ci: true });
+  const refresh = async (stored: TokenEntry) => {
+    const { settings, client: configuredClient } = configured(ctx, federation, entry, stored);
+    let client = configuredClient;
     if (!client.server.token_endpoint)
       client = await resolveEndpoints(client, undefined, { timeoutMs: REFRESH_TIMEOUT_MS });
     const vars: Record<string, string> = { ...client.vars, client_id: client.client.client_id };
@@ -58,11 +73,6 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
         exchange_resource: fill(settings.exchange_resource),
       }),
     };
-    if (grant.kind === "client-assertion" && !grant.client_id) {
-      throw new OauthxError("CONFIG_MISSING", `${entry.id} needs a client id for its client assertion`, {
-        remedy: `set ${oauthxVar(entry.id, "CLIENT_ID")} in this step, or client_id for ${entry.id} in the providers file`,
-      });
-    }
     const { requestFederatedToken } = await import("../../oauth/federated-grant.ts");
     let tokens: Awaited<ReturnType<typeof requestFederatedToken>>;
     try {
@@ -115,6 +125,11 @@ export function federationRefresher(ctx: Context, federation: Federation, entry:
       origins: credentialOrigins(client, { ...stored.extra, ...extra }),
     };
   };
+  // Before the cache's lock, which creates the job's cache directory: a configuration error must
+  // leave nothing behind.
+  return Object.assign(refresh, {
+    prepare: async (stored: TokenEntry) => void configured(ctx, federation, entry, stored),
+  });
 }
 
 /**

@@ -4,7 +4,7 @@
 // machine's identity and to OAUTHX_STORE_RECIPIENTS (other machines' public keys); a rewrite of a
 // row this identity opened keeps its header, so every recipient keeps access.
 
-import { OauthxError } from "../../errors.ts";
+import { isOauthxError, OauthxError } from "../../errors.ts";
 import {
   type DecryptionKey,
   decryptStore,
@@ -62,7 +62,22 @@ export function rowSealer(options: SealerOptions): RowSealer {
         });
       }
       const key: DecryptionKey = { kind: "identity", keys: found.keys, source: found.source };
-      return decryptStore(await inspectAgeFile(bytes, label), key, label);
+      try {
+        return await decryptStore(await inspectAgeFile(bytes, label), key, label);
+      } catch (error) {
+        if (!isOauthxError(error, "DECRYPT_FAILED")) throw error;
+        // A row's recipients are fixed where it was written: the usual cause is not a wrong key
+        // but this machine's key missing from that machine's OAUTHX_STORE_RECIPIENTS. A rewrite
+        // keeps the row's header (encryption.ts), so only a new row, after a logout, adds it.
+        throw new OauthxError(
+          "DECRYPT_FAILED",
+          `${label} is not sealed to this machine's key (${found.source})`,
+          {
+            remedy: `on a machine that opens it, add this key (age-keygen -y) to ${RECIPIENTS_ENV}, then log out and log in again there: a new row is sealed anew (\`oauthx help store\`, docs/shared-store.md)`,
+            cause: error,
+          },
+        );
+      }
     },
     async seal(text, header) {
       if (bad !== undefined) {
