@@ -75,15 +75,23 @@ export function rowSealer(options: SealerOptions): RowSealer {
     current ??= (async () => {
       checkList();
       const found = await writable();
-      // A write only: the warm read never derives a public key.
-      const { identityToRecipient } = await import("age-encryption");
-      let own: string;
-      try {
-        own = await identityToRecipient(found.keys[0] as string);
-      } catch {
-        throw new OauthxError("CONFIG_INVALID", `the age identity from ${found.source} is not a valid key`, {
-          remedy: `replace it with an identity made by age-keygen (${found.source})`,
-        });
+      // A write only: the warm read never derives a public key. WebCrypto first (no age
+      // library for a write that keeps the header); age-encryption for what that cannot do.
+      const { x25519Recipient } = await import("../age-fast-read.ts");
+      let own = await x25519Recipient(found.keys[0] as string);
+      if (own === undefined) {
+        const { identityToRecipient } = await import("age-encryption");
+        try {
+          own = await identityToRecipient(found.keys[0] as string);
+        } catch {
+          throw new OauthxError(
+            "CONFIG_INVALID",
+            `the age identity from ${found.source} is not a valid key`,
+            {
+              remedy: `replace it with an identity made by age-keygen (${found.source})`,
+            },
+          );
+        }
       }
       ownKey = own;
       return [...new Set([own, ...recipients])].sort();

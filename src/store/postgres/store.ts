@@ -73,6 +73,8 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
   const seed =
     options.seed === undefined ? undefined : { value: options.seed, id: fingerprint(options.seed) };
   let schema: Promise<void> | undefined;
+  /** The last snapshot read, for prepareWrite. */
+  let lastRead: Snapshot | undefined;
   const ready = () => {
     schema ??= ensureSchema(sql, sql.where);
     schema.catch(() => (schema = undefined));
@@ -111,7 +113,8 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
       }
     }
     // The document is checked as a whole, as a store file's is.
-    return { document: freezeDeep(parseDocument(JSON.stringify(document), sql.where)), rows: seen };
+    lastRead = { document: freezeDeep(parseDocument(JSON.stringify(document), sql.where)), rows: seen };
+    return lastRead;
   }
 
   /** With a seed and no row yet: the seed, as the CI cache starts. */
@@ -225,10 +228,12 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     },
 
     prepareWrite() {
-      // Every write derives this machine's public key (sealing.ts recipients) with the age
-      // library, and a new row (a seed's bootstrap, a re-seed, a changed recipient list) is
-      // sealed with it: load it while the refresh is on the wire.
-      preloadAge();
+      // A row this identity opened is rewritten under its header without the age library (the
+      // recipient list is compared by WebCrypto, sealing.ts); a new row (a seed's bootstrap, a
+      // re-seed) or one that names no list yet needs it: load it while the refresh is on the wire.
+      // A changed list is rare enough to load it then.
+      const row = scope ? lastRead?.rows.get(keyOf(scope.provider, scope.profile)) : undefined;
+      if (row?.header === undefined || row.sealedTo === undefined) preloadAge();
     },
 
     async update(change) {
