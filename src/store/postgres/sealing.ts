@@ -135,7 +135,8 @@ export function rowSealer(options: SealerOptions): RowSealer {
         source: found.source,
         // The list without this machine's own key (encryptStore adds it): one list may serve
         // every machine.
-        recipients: header ? [] : (await recipientsNow()).filter((value) => value !== ownKey),
+        // encryptStore keeps `header` only if this key opened it; otherwise it too seals afresh.
+        recipients: (await recipientsNow()).filter((value) => value !== ownKey),
       };
       return (await encryptStore(text, key, header)).bytes;
     },
