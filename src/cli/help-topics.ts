@@ -106,7 +106,7 @@ OAUTHX_AGE_IDENTITY_FILE     a file holding the age identity
 OAUTHX_IDENTITY_CACHE        off: a keychain identity is not kept in the kernel keyring (Linux)
 OAUTHX_PASSPHRASE            passphrase mode: the store is encrypted with it, no key on disk
 OAUTHX_STORE                 postgres://…: the shared store for many machines (needs the binary)
-OAUTHX_STORE_RECIPIENTS      the shared store: more age recipients each new row is sealed to
+OAUTHX_STORE_RECIPIENTS      the shared store: more age recipients each written row is sealed to
 OAUTHX_<ID>_CLIENT_ID        the OAuth app's client id (<ID>: the provider id in capitals, - as _)
 OAUTHX_<ID>_CLIENT_SECRET    the OAuth app's client secret
 OAUTHX_<ID>_<SETTING>        a --set value (OAUTHX_MICROSOFT_TENANT); one that differs from the login's is refused
@@ -141,10 +141,12 @@ A lost or wrong identity (DECRYPT_FAILED, "identity.txt is missing"): nothing ca
 Move it aside (mv tokens.age tokens.age.lost), log in again to each provider, and revoke the old
 grants at each provider's account page: oauthx can no longer reach their tokens to revoke them.
 
-The shared store (OAUTHX_STORE=postgres://…): a row opens only with the keys it was sealed to where
-it was written. DECRYPT_FAILED "not sealed to this machine's key": on a machine that opens it, add
-this machine's public key (age-keygen -y) to OAUTHX_STORE_RECIPIENTS, then log out and log in
-again there (a rewrite keeps a row's recipients; a new row takes the list).
+The shared store (OAUTHX_STORE=postgres://…): a row is sealed to exactly the writing machine's key
+and its OAUTHX_STORE_RECIPIENTS; give every machine the same list. DECRYPT_FAILED "not sealed to
+this machine's key": on a machine that opens it, add this machine's public key (age-keygen -y) to
+OAUTHX_STORE_RECIPIENTS, then run \`oauthx refresh <provider>\` there: a write under another list
+seals the row afresh, same grant. To remove a machine, drop its key and refresh likewise, then
+rotate the grant (logout, login): it has seen the tokens.
 
 Uninstall or reset: \`oauthx logout <provider>\` for each login in \`oauthx status\` (it revokes at
 the provider), then remove $OAUTHX_HOME (rm -r ~/.config/oauthx) and the oauthx binary. Shell

@@ -25,7 +25,7 @@ export function sharedStoreUrl(env: Context["env"]): URL | undefined {
   }
   if (!url || (url.protocol !== "postgres:" && url.protocol !== "postgresql:") || url.hostname === "") {
     throw new OauthxError("CONFIG_INVALID", `${STORE_ENV} is not a postgres:// URL`, {
-      remedy: `set ${STORE_ENV}=postgres://user@host:5432/database?sslmode=require, or unset it for the local store`,
+      remedy: `set ${STORE_ENV}=postgres://user@host:5432/database?sslmode=verify-full, or unset it for the local store`,
     });
   }
   return url;

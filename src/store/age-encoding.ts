@@ -72,3 +72,27 @@ export function decodeBech32(text: string): { prefix: string; bytes: Uint8Array 
   if (bits >= 5 || (accumulator & ((1 << bits) - 1)) !== 0) return undefined;
   return { prefix, bytes: Uint8Array.from(bytes) };
 }
+
+/** A Bech32 string (BIP 173) of a lower-case prefix and data bytes: decodeBech32's inverse. */
+export function encodeBech32(prefix: string, bytes: Uint8Array): string {
+  const words: number[] = [];
+  let accumulator = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    accumulator = ((accumulator << 8) | byte) & 0xfff;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      words.push((accumulator >> bits) & 31);
+    }
+  }
+  if (bits > 0) words.push((accumulator << (5 - bits)) & 31);
+  const expanded = [
+    ...Array.from(prefix, (char) => char.charCodeAt(0) >> 5),
+    0,
+    ...Array.from(prefix, (char) => char.charCodeAt(0) & 31),
+  ];
+  const checksum = polymod([...expanded, ...words, 0, 0, 0, 0, 0, 0]) ^ 1;
+  for (let i = 0; i < 6; i++) words.push((checksum >>> (5 * (5 - i))) & 31);
+  return `${prefix}1${words.map((word) => BECH32_CHARSET[word]).join("")}`;
+}

@@ -19,7 +19,7 @@
 // a 32-byte body, "--- <mac>"; payload = 16-byte nonce + STREAM of 64 KiB ChaCha20-Poly1305 chunks.
 
 import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
-import { decodeBase64NoPad, decodeBech32 } from "./age-encoding.ts";
+import { decodeBase64NoPad, decodeBech32, encodeBech32 } from "./age-encoding.ts";
 
 const MAGIC = "age-encryption.org/v1\n";
 const CHUNK = 64 * 1024;
@@ -278,6 +278,25 @@ export async function encryptPayload(fileKey: Uint8Array, plaintext: Uint8Array)
     out.set(sealed, PAYLOAD_NONCE + counter * (CHUNK + TAG));
   }
   return out;
+}
+
+/**
+ * The age recipient (age1…) of an X25519 identity, by WebCrypto as unwrapFileKey derives it:
+ * what age-keygen -y prints, without loading age-encryption. Undefined for anything else.
+ */
+export async function x25519Recipient(identity: string): Promise<string | undefined> {
+  const secret = decodeIdentity(identity);
+  if (!secret) return undefined;
+  const pkcs8 = new Uint8Array(PKCS8_X25519_PREFIX.length + 32);
+  pkcs8.set(PKCS8_X25519_PREFIX);
+  pkcs8.set(secret, PKCS8_X25519_PREFIX.length);
+  try {
+    const key = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, true, ["deriveBits"]);
+    const jwk = await crypto.subtle.exportKey("jwk", key);
+    return jwk.x ? encodeBech32("age", base64urlDecode(jwk.x)) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function base64urlDecode(value: string): Uint8Array {

@@ -95,6 +95,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     prepareDatabase(pg, "hang");
     prepareDatabase(pg, "swap");
     prepareDatabase(pg, "race");
+    prepareDatabase(pg, "reseal");
     storeUrl = (database = "postgres") =>
       `postgres://${ROLE}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${pg.port}/${database}?sslmode=disable`;
     server = await startAuthServer({ accessTokenTtl: 3600, rotateRefreshToken: true });
@@ -492,11 +493,64 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
     expect(stranger.stderr).toContain("DECRYPT_FAILED");
     // The usual cause: this machine's key was not in OAUTHX_STORE_RECIPIENTS where the row was made.
     expect(stranger.stderr).toContain("is not sealed to this machine's key");
-    expect(stranger.stderr).toContain("OAUTHX_STORE_RECIPIENTS, then log out and log in again there");
+    expect(stranger.stderr).toContain("OAUTHX_STORE_RECIPIENTS, then run `oauthx refresh <provider>` there");
     expect(stranger.stdout).toBe("");
     expect(
       pg.psql("SELECT version, encode(sealed, 'hex') FROM oauthx_logins WHERE provider = 'local';"),
     ).toBe(before);
+  });
+
+  it("a machine is added by naming its key in OAUTHX_STORE_RECIPIENTS and refreshing, and removed likewise: one grant throughout", async () => {
+    // Before: a rewrite kept the row's age header, so the recipients were those of the row's first
+    // write, and adding a machine took a logout (a revoked grant) and a new login.
+    const env = { OAUTHX_STORE: storeUrl("reseal") };
+    const [a, b] = [machines[0]!, machines[1]!];
+    const login = await a.oauthx(["login", "local", "--timeout", "30s"], { env });
+    expect(login.code, login.stderr).toBe(0);
+    const baseline = { ...server.counters };
+    const newcomer = await generateX25519Identity();
+    const newcomerKey = await identityToRecipient(newcomer);
+    identities.push(newcomer); // the dump test looks for it too
+    const asNewcomer = { ...env, OAUTHX_AGE_IDENTITY: newcomer };
+    const sealedRow = () =>
+      pg.psql("SELECT encode(sealed, 'hex') FROM oauthx_logins WHERE provider = 'local';", "reseal");
+
+    const refused = await b.oauthx(["token", "local"], { env: asNewcomer });
+    expect(refused.code).toBe(8);
+    expect(refused.stderr).toContain("is not sealed to this machine's key");
+    expect(refused.stdout).toBe("");
+
+    // Machine A names the newcomer's key (its list holds B's and C's already) and writes once.
+    const added = `${a.env.OAUTHX_STORE_RECIPIENTS} ${newcomerKey}`;
+    const refresh = await a.oauthx(["refresh", "local"], { env: { ...env, OAUTHX_STORE_RECIPIENTS: added } });
+    expect(refresh.code, refresh.stderr).toBe(0);
+    const aToken = tokenOf(await a.oauthx(["token", "local"], { env }));
+    const welcomed = await b.oauthx(["token", "local"], { env: asNewcomer });
+    expect(welcomed.code, welcomed.stderr).toBe(0);
+    expect(tokenOf(welcomed)).toBe(aToken);
+    // The machines it had stay recipients.
+    expect(tokenOf(await b.oauthx(["token", "local"], { env }))).toBe(aToken);
+
+    // Unchanged recipients: a rewrite keeps the row's age header (its first bytes, up to the payload).
+    const headerOf = (hex: string) => hex.slice(0, hex.indexOf(Buffer.from("\n---").toString("hex")));
+    const kept = headerOf(sealedRow());
+    const again = await a.oauthx(["refresh", "local"], { env: { ...env, OAUTHX_STORE_RECIPIENTS: added } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(headerOf(sealedRow())).toBe(kept);
+
+    // Removing: A's list without the newcomer, one write; the newcomer is refused again.
+    const removed = await a.oauthx(["refresh", "local"], { env });
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(headerOf(sealedRow())).not.toBe(kept);
+    const gone = await b.oauthx(["token", "local"], { env: asNewcomer });
+    expect(gone.code).toBe(8);
+    expect(gone.stderr).toContain("is not sealed to this machine's key");
+    expect(gone.stdout).toBe("");
+    expect((await b.oauthx(["token", "local"], { env })).code).toBe(0);
+
+    // No new login, nothing revoked: the same grant was refreshed each time.
+    expect(server.counters.grantsRevoked).toBe(baseline.grantsRevoked);
+    expect(server.counters.revocations).toBe(baseline.revocations);
   });
 
   it("a login's sealed tokens moved into another login's row are refused, not handed out", async () => {
@@ -606,7 +660,7 @@ describe("the token store on PostgreSQL, three machines, dist/oauthx", () => {
 
   it("a dump of the database contains no token and no identity", () => {
     expect(seenTokens.size).toBeGreaterThan(4);
-    for (const database of ["postgres", "ci", "reseed"]) {
+    for (const database of ["postgres", "ci", "reseed", "reseal"]) {
       const dump = pg.dump(database);
       expect(dump).toMatch(/\nlocal\tdefault\t\d+\t\d+\t\\\\x[0-9a-f]+\t/);
       for (const token of seenTokens) {

@@ -93,7 +93,7 @@ describe("fresh-clone trial", () => {
       "the local/default row in 127.0.0.1:5432/oauthx is not sealed to this machine's key (OAUTHX_AGE_IDENTITY)",
     );
     expect(remedy).toContain(
-      "add this key (age-keygen -y) to OAUTHX_STORE_RECIPIENTS, then log out and log in again",
+      "add this key (age-keygen -y) to OAUTHX_STORE_RECIPIENTS, then run `oauthx refresh <provider>` there",
     );
     expect(remedy).toContain("`oauthx help store`");
     expect(`${message} ${remedy}`).not.toMatch(/AGE-SECRET-KEY|secret-value/);

@@ -47,6 +47,9 @@ describe("OAUTHX_STORE", () => {
       }
       expect(isOauthxError(caught, "CONFIG_INVALID")).toBe(true);
       expect((caught as Error).message).not.toContain("hunter2");
+      // The remedy's example verifies the server's certificate, as docs/shared-store.md's does:
+      // sslmode=require encrypts but accepts any certificate.
+      expect((caught as { remedy?: string }).remedy).toContain("?sslmode=verify-full");
     }
   });
 

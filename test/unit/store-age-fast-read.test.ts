@@ -16,7 +16,7 @@ import {
 } from "age-encryption";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { encryptPayload, tryDecryptX25519 } from "../../src/store/age-fast-read.ts";
+import { encryptPayload, tryDecryptX25519, x25519Recipient } from "../../src/store/age-fast-read.ts";
 import {
   AGE_VERSION_LINE,
   type AgeDraft,
@@ -129,6 +129,16 @@ describe("age fast read", async () => {
       }
       expect(await fastRead(rewritten, [identity])).toEqual(full);
     }
+  });
+
+  it("derives an identity's recipient (age1…) as age does, and none for what is not an X25519 identity", async () => {
+    // The shared store compares a row's recipient list on every write with this, not with age.
+    for (let i = 0; i < 20; i++) {
+      const identity = await generateIdentity();
+      expect(await x25519Recipient(identity)).toBe(await identityToRecipient(identity));
+    }
+    expect(await x25519Recipient(await generateHybridIdentity())).toBeUndefined();
+    expect(await x25519Recipient("AGE-SECRET-KEY-1NOTAKEY")).toBeUndefined();
   });
 
   it("writes each payload under a fresh random nonce", async () => {

@@ -49,6 +49,8 @@ interface Row {
   header: KeptHeader | undefined;
   json: string;
   seed: string | undefined;
+  /** The public keys the row says it was sealed to (sealing.ts); undefined in a row from before. */
+  sealedTo: string[] | undefined;
 }
 
 interface Snapshot {
@@ -102,6 +104,7 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         header,
         json: text,
         seed: parsed.seed,
+        sealedTo: parsed.sealedTo,
       });
       if (provider === "") document.discovery = parsed.discovery ?? {};
       else {
@@ -138,6 +141,9 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         remedy: "report this bug; the store was left unchanged",
       });
     }
+    // Every row written names the recipients it is sealed to, so the next write can tell whether
+    // OAUTHX_STORE_RECIPIENTS changed (an age header does not name X25519 recipients).
+    const sealedTo = await sealer.recipients();
     const wanted = new Map<string, string>();
     for (const [provider, profiles] of Object.entries(next.profiles))
       for (const [profile, entry] of Object.entries(profiles)) {
@@ -145,19 +151,31 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
         const rowSeed = seedOf(key);
         wanted.set(
           key,
-          JSON.stringify({ login: [provider, profile], entry, ...(rowSeed ? { seed: rowSeed } : {}) }),
+          JSON.stringify({
+            login: [provider, profile],
+            entry,
+            ...(rowSeed ? { seed: rowSeed } : {}),
+            sealedTo,
+          }),
         );
       }
     if (Object.keys(next.discovery ?? {}).length > 0)
       wanted.set(
         keyOf(DISCOVERY.provider, DISCOVERY.profile),
-        JSON.stringify({ login: [DISCOVERY.provider, DISCOVERY.profile], discovery: next.discovery }),
+        JSON.stringify({
+          login: [DISCOVERY.provider, DISCOVERY.profile],
+          discovery: next.discovery,
+          sealedTo,
+        }),
       );
     for (const [key, json] of wanted) {
       const [provider, profile] = key.split("\u0000") as [string, string];
       const old = before.rows.get(key);
       if (old?.json === json) continue;
-      const sealed = await sealer.seal(json, old?.header);
+      // The same recipients: the row's header is kept. Others (a key added to or dropped from
+      // OAUTHX_STORE_RECIPIENTS, or a row from before the list was kept): sealed afresh to them.
+      const same = old?.sealedTo !== undefined && old.sealedTo.join(" ") === sealedTo.join(" ");
+      const sealed = await sealer.seal(json, same ? old?.header : undefined);
       const expires = provider === "" ? null : (getEntry(next, provider, profile)?.expires_at ?? null);
       if (provider === "") {
         // The discovery cache is a cache: the last writer wins, and no refresh fails over it.
@@ -210,10 +228,12 @@ export function openPostgresStore(options: PostgresStoreOptions): PostgresStore 
     },
 
     prepareWrite() {
-      // A row this identity opened is rewritten under its header without the age library; a new
-      // row (a seed's bootstrap, a re-seed) needs it: load it while the refresh is on the wire.
-      if (!scope || lastRead?.rows.get(keyOf(scope.provider, scope.profile))?.header === undefined)
-        preloadAge();
+      // A row this identity opened is rewritten under its header without the age library (the
+      // recipient list is compared by WebCrypto, sealing.ts); a new row (a seed's bootstrap, a
+      // re-seed) or one that names no list yet needs it: load it while the refresh is on the wire.
+      // A changed list is rare enough to load it then.
+      const row = scope ? lastRead?.rows.get(keyOf(scope.provider, scope.profile)) : undefined;
+      if (row?.header === undefined || row.sealedTo === undefined) preloadAge();
     },
 
     async update(change) {
@@ -293,8 +313,14 @@ function parseRow(
   label: string,
   provider: string,
   profile: string,
-): { entry?: unknown; discovery?: StoreDocument["discovery"]; seed?: string } {
-  let value: { login?: unknown; entry?: unknown; discovery?: StoreDocument["discovery"]; seed?: unknown };
+): { entry?: unknown; discovery?: StoreDocument["discovery"]; seed?: string; sealedTo?: string[] } {
+  let value: {
+    login?: unknown;
+    entry?: unknown;
+    discovery?: StoreDocument["discovery"];
+    seed?: unknown;
+    sealedTo?: unknown;
+  };
   try {
     value = JSON.parse(text);
   } catch {
@@ -312,7 +338,11 @@ function parseRow(
           "someone who may write the table moved them there: delete the row and log in again (or re-seed it in CI), and check who may write the table",
       });
     }
-    return { ...value, seed: typeof value.seed === "string" ? value.seed : undefined };
+    const sealedTo =
+      Array.isArray(value.sealedTo) && value.sealedTo.every((key) => typeof key === "string")
+        ? (value.sealedTo as string[])
+        : undefined;
+    return { ...value, seed: typeof value.seed === "string" ? value.seed : undefined, sealedTo };
   }
   throw new OauthxError("STORE_CORRUPT", `${label} does not hold an oauthx login`, {
     remedy: "delete the row and log in again (or re-seed it in CI)",
