@@ -1,6 +1,6 @@
 // The library API: a login made by the binary is used in-process by `TokenManager`, whose fetch
 // adds the token, resolves paths against api_base, and refreshes once on 401; a server certificate
-// the machine does not trust (a private CA) is TLS_UNTRUSTED on Node and on Bun, as for the CLI.
+// the machine does not trust (a private CA) is TLS_UNTRUSTED on Node, Bun and Deno, as for the CLI.
 
 import { createServer } from "node:https";
 import { join } from "node:path";
@@ -139,28 +139,40 @@ describe("SDK: TokenManager", () => {
     expect(privateApiRequests).toBe(0);
   });
 
-  it("the same on Bun: TLS_UNTRUSTED naming the host, never the token", async () => {
-    const host = new URL(privateApi.url).host;
-    const token = await manager().getToken();
-    const script = `
+  const runtimes = [
+    { runtime: "Bun", command: (script: string) => [BIN.bun, ["-e", script]] as const },
+    { runtime: "Deno", command: (script: string) => [BIN.deno, ["eval", script]] as const },
+  ];
+  it.each(runtimes)(
+    "the same on $runtime: TLS_UNTRUSTED naming the host, never the token",
+    async ({ command }) => {
+      const host = new URL(privateApi.url).host;
+      const token = await manager().getToken();
+      const script = `
       import { TokenManager } from ${JSON.stringify(join(ROOT, "src/sdk.ts"))};
       const manager = new TokenManager({ provider: "local", home: process.env.HOME_DIR, env: {}, allowHosts: [${JSON.stringify(host)}] });
       try { await manager.fetch(process.env.API_URL); console.log("no error"); }
       catch (error) { console.log(JSON.stringify({ name: error.constructor.name, code: error.code, message: error.message, remedy: error.remedy, text: String(error) })); }
     `;
-    const result = await run(BIN.bun, ["-e", script], {
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME_DIR: cli.home, API_URL: `${privateApi.url}/me` },
-    });
-    expect(result.code, result.stderr).toBe(0);
-    const caught = JSON.parse(result.stdout.trim()) as Record<string, string>;
-    expect(caught).toMatchObject({ name: "OauthxError", code: "TLS_UNTRUSTED" });
-    expect(caught.message).toMatch(
-      new RegExp(`^the certificate of ${host.replace(/\./g, "\\.")} is not trusted `),
-    );
-    expect(caught.remedy).toContain("NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE)");
-    expect(result.stdout + result.stderr).not.toContain(token);
-    expect(privateApiRequests).toBe(0);
-  });
+      const [runtime, args] = command(script);
+      const result = await run(runtime, [...args], {
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOME_DIR: cli.home,
+          API_URL: `${privateApi.url}/me`,
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const caught = JSON.parse(result.stdout.trim()) as Record<string, string>;
+      expect(caught).toMatchObject({ name: "OauthxError", code: "TLS_UNTRUSTED" });
+      expect(caught.message).toMatch(
+        new RegExp(`^the certificate of ${host.replace(/\./g, "\\.")} is not trusted `),
+      );
+      expect(caught.remedy).toContain("NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE)");
+      expect(result.stdout + result.stderr).not.toContain(token);
+      expect(privateApiRequests).toBe(0);
+    },
+  );
 
   it("a refresh token the server rejects gives REFRESH_REJECTED with the login remedy, login kept and marked refused", async () => {
     const store = openStore({ home: cli.home, env: {} });
