@@ -18,6 +18,7 @@
 //   - a CI job's second `oauthx token`: seeded refresh token, access token from the job's cache;
 //   - a federated CI job's later `oauthx token` (the job's identity token exchanged once, then the
 //     job's cache) beside the warm `token` (bench/federated.ts).
+//   - a stored login's warm `token` under GitHub Actions beside outside CI (actions-stored-login.ts).
 //   - `oauthx` installed by npm vs the binary run directly (bench/npm.ts).
 //   - a warm `oauthx token` through the shared store on PostgreSQL beside the file (shared-store.ts).
 //   - warm `oauthx token` with the identity in a Secret Service beside identity.txt (bench/keychain.ts).
@@ -516,6 +517,18 @@ async function main(): Promise<void> {
       run: (args, env) => runBinary(setup.oauthx, args, env),
     });
 
+    process.stderr.write("bench: a stored login's warm token under GitHub Actions\n");
+    const { actionsStoredLogin } = await import("./actions-stored-login.ts");
+    const actions = actionsStoredLogin({
+      ...setup,
+      home: setup.env.OAUTHX_HOME!,
+      homeWithFile: withFile,
+      medians: (commands, env) =>
+        Object.fromEntries(
+          hyperfine(tools.hyperfine, commands, env, setup.dir).map((t) => [t.name, ms(median(t.times))]),
+        ),
+    });
+
     process.stderr.write("bench: oauthx installed through npm\n");
     const npmRows = npmStartup({
       oauthx: setup.oauthx,
@@ -628,6 +641,7 @@ async function main(): Promise<void> {
       `| ${RACE_PROCESSES} concurrent: wall time, median of ${RACE_ROUNDS} rounds | ${fmt(median(race.rounds.map((r) => r.wallMs)), 0)} ms (one process alone: ${fmt(median(race.singleRefreshMs), 0)} ms) | | |`,
       `| CI job, a later \`oauthx token\` (seeded, from the CI cache) ÷ floor, own run | ${fmt(race.ciCached.tokenMs)} ms ÷ ${fmt(race.ciCached.floorMs)} ms = ${fmt(race.ciCached.tokenMs / race.ciCached.floorMs, 2)} | | |`,
       `| federated CI job, a later \`oauthx token\` (identity token exchanged once, then the CI cache) beside the warm \`token\`, own run | ${fmt(federated.tokenMs)} ms vs ${fmt(federated.warmTokenMs)} ms (floor ${fmt(federated.floorMs)} ms; ${federated.exchanges} exchange${federated.exchanges === 1 ? "" : "s"} in the job) | 1 exchange | ${verdict(federated.exchanges === 1)} |`,
+      `| warm \`oauthx token github\` of a stored login under GitHub Actions (request API set) / outside CI, own run: no providers file; with one | ${fmt(actions.actions)} / ${fmt(actions.outside)} ms; ${fmt(actions.actionsWithFile)} / ${fmt(actions.outsideWithFile)} ms | | |`,
       ...npmRows,
       `| warm \`oauthx token github\` through the shared store (PostgreSQL on 127.0.0.1: connect, SCRAM, one SELECT, decrypt) / the file store, own run | ${fmt(shared.sharedMs)} / ${fmt(shared.fileMs)} ms | | |`,
       "",

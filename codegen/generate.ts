@@ -1,6 +1,7 @@
 // Turns the validated catalogue into TypeScript modules with ts-morph: one module per provider
-// (its data `as const`), an index of them, and types.ts with the provider ids and each provider's
-// scopes (BuiltinProviderId, ProviderScope<P>), which the library exports.
+// (its data `as const`), an index of them, types.ts with the provider ids and each provider's
+// scopes (BuiltinProviderId, ProviderScope<P>), which the library exports, and federated.ts with
+// the ids of the federated built-ins.
 // The output depends only on the catalogue, so it is byte-identical on every run and `--check`
 // can compare it with what is committed.
 
@@ -104,6 +105,7 @@ export function generate(catalogue: Catalogue): Map<string, string> {
     ],
   });
   files.set("types.ts", typesModule(project, catalogue, ids));
+  files.set("federated.ts", federatedModule(project, catalogue, ids));
   files.set("index.ts", finish(index));
   return files;
 }
@@ -138,6 +140,29 @@ function typesModule(project: Project, catalogue: Catalogue, ids: string[]): str
     typeParameters: ["P extends string"],
     type: "P extends BuiltinProviderId ? BuiltinProviderScopes[P] : string",
     docs: ["The scopes of provider `P`: a built-in's known scopes, any string for other providers."],
+  });
+  return finish(file);
+}
+
+/**
+ * The ids of the built-ins with a `federation` block, in a module that imports nothing: under
+ * GitHub Actions a warm `token` for any other provider (unless the user's file names federation)
+ * skips federated CI mode without loading the catalogue (providers/federated-hint.ts).
+ */
+function federatedModule(project: Project, catalogue: Catalogue, ids: string[]): string {
+  const file = project.createSourceFile("federated.ts");
+  const federated = ids.filter((id) => (catalogue.providers[id] as ProviderDefinition).federation);
+  file.addVariableStatement({
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: ["The built-in providers whose entry has a `federation` block."],
+    declarations: [
+      {
+        name: "federatedBuiltinIds",
+        type: "ReadonlySet<string>",
+        initializer: `new Set([${federated.map((id) => JSON.stringify(id)).join(", ")}])`,
+      },
+    ],
   });
   return finish(file);
 }

@@ -17,6 +17,7 @@ import { clientFor } from "./core/provider-client.ts";
 import { DEFAULT_PROFILE, openSession, type Session } from "./core/session.ts";
 import { loginCommand } from "./core/token-manager.ts";
 import { isOauthxError, OauthxError } from "./errors.ts";
+import { untrustedCertificate } from "./oauth/certificate-error.ts";
 import { defaultOauthxHome } from "./platform/paths.ts";
 import type { BuiltinProviderId, ProviderScope } from "./providers/generated/types.ts";
 import type { TokenEntry } from "./store/document.ts";
@@ -94,15 +95,23 @@ export class TokenManager<P extends ProviderId = ProviderId> {
   /**
    * fetch with `Authorization: Bearer …`. A relative URL is resolved against the provider's
    * api_base. On 401 the token is refreshed and the request sent once more, when its body can be
-   * sent twice (none, or a string).
+   * sent twice (none, or a string). A server certificate this machine does not trust rejects
+   * with TLS_UNTRUSTED (NODE_EXTRA_CA_CERTS or SSL_CERT_FILE adds a root CA).
    */
   async fetch(input: string | URL, init: RequestInit = {}): Promise<Response> {
     let token = await this.#entry({});
     const url = await this.#resolve(input, token);
-    const send = (accessToken: string) => {
+    const send = async (accessToken: string) => {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${accessToken}`);
-      return fetch(url, { ...init, headers });
+      try {
+        return await fetch(url, { ...init, headers });
+      } catch (error) {
+        // A certificate this machine does not trust is TLS_UNTRUSTED naming the host and the
+        // remedy, as for the CLI's requests (oauth/certificate-error.ts); any other failure (the
+        // caller's abort, a reset) stays the runtime's own error.
+        throw untrustedCertificate(url.host, error) ?? error;
+      }
     };
     const response = await send(token.access_token);
     const replayable = init.body === undefined || init.body === null || typeof init.body === "string";

@@ -5,7 +5,8 @@
 // refresher (refresher.ts, with the protocol code behind it) load only when something asks.
 
 import { withSignalsDeferred } from "../platform/defer-signals.ts";
-import { federationSignal, oauthxVar } from "../providers/env-names.ts";
+import { oauthxVar } from "../providers/env-names.ts";
+import { mayBeFederated } from "../providers/federated-hint.ts";
 import type { Registry } from "../providers/registry.ts";
 import type { TokenEntry } from "../store/document.ts";
 import type { Seed } from "./ci-seed.ts";
@@ -47,7 +48,9 @@ export async function openSession(ctx: Context, options: SessionOptions = {}): P
   const profile = options.profile ?? DEFAULT_PROFILE;
   const ciMode = provider !== undefined && ctx.env[oauthxVar(provider, "REFRESH_TOKEN")] !== undefined;
   // A seed wins over a federation source (federation/federated-mode.ts says why).
-  const maybeFederated = provider !== undefined && !ciMode && federationSignal(ctx.env, provider);
+  // Under GitHub Actions, a provider that cannot be federated loads no registry here
+  // (providers/federated-hint.ts): a warm `token` of a stored login stays a read and a decrypt.
+  const maybeFederated = provider !== undefined && !ciMode && mayBeFederated(ctx.home, ctx.env, provider);
   let registry: Promise<Registry> | undefined;
   const loadRegistry = () => {
     // CI mode writes nothing under OAUTHX_HOME, not even the providers parse memo.

@@ -1,25 +1,44 @@
 // The library API: a login made by the binary is used in-process by `TokenManager`, whose fetch
-// adds the token, resolves paths against api_base, and refreshes once on 401.
+// adds the token, resolves paths against api_base, and refreshes once on 401; a server certificate
+// the machine does not trust (a private CA) is TLS_UNTRUSTED on Node, Bun and Deno, as for the CLI.
 
+import { createServer } from "node:https";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OauthxError, TokenManager } from "../../src/sdk.ts";
 import { getEntry, withEntry } from "../../src/store/document.ts";
 import { openStore } from "../../src/store/file/store.ts";
 import { type AuthServer, startAuthServer, userinfoStatus } from "../support/auth-server.ts";
 import { type CliHarness, cliHarness } from "../support/cli-harness.ts";
+import { type ListeningServer, listenOnLoopback } from "../support/loopback-http.ts";
+import { makePrivateCa, type PrivateCa } from "../support/private-ca.ts";
+import { BIN, ROOT, run } from "../support/run-node.ts";
 
 describe("SDK: TokenManager", () => {
   let server: AuthServer;
   let cli: CliHarness;
+  // An API behind a private CA (a company's internal PKI): trusted by nothing on this machine.
+  let ca: PrivateCa;
+  let privateApi: ListeningServer;
+  let privateApiRequests = 0;
   beforeAll(async () => {
     server = await startAuthServer({ accessTokenTtl: 600 });
     cli = cliHarness(server);
     const login = await cli.oauthx(["login", "local", "--timeout", "30s"]);
     expect(login.code, login.stderr).toBe(0);
+    ca = makePrivateCa();
+    privateApi = await listenOnLoopback(
+      createServer({ key: ca.key, cert: ca.cert }, (_request, response) => {
+        privateApiRequests++;
+        response.writeHead(200).end("{}");
+      }),
+    );
   });
   afterAll(async () => {
     cli?.cleanup();
     await server?.close();
+    await privateApi?.close();
+    ca?.cleanup();
   });
 
   const manager = () => new TokenManager({ provider: "local", home: cli.home, env: {} });
@@ -100,6 +119,60 @@ describe("SDK: TokenManager", () => {
     });
     expect((await allowed.fetch(`${elsewhere}/me`)).status).toBe(200);
   });
+
+  it("fetch to a server whose certificate is not trusted: TLS_UNTRUSTED naming the host, never the token (Node)", async () => {
+    const host = new URL(privateApi.url).host;
+    const token = await manager().getToken();
+    const error = await new TokenManager({ provider: "local", home: cli.home, env: {}, allowHosts: [host] })
+      .fetch(`${privateApi.url}/me`)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(OauthxError);
+    expect(error).toMatchObject({
+      code: "TLS_UNTRUSTED",
+      message: expect.stringMatching(
+        new RegExp(`^the certificate of ${host.replace(/\./g, "\\.")} is not trusted \\(\\w+\\)$`),
+      ),
+    });
+    expect((error as OauthxError).remedy).toContain("NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE)");
+    const shown = `${String(error)} ${(error as OauthxError).remedy} ${JSON.stringify(error)}`;
+    expect(shown).not.toContain(token);
+    expect(privateApiRequests).toBe(0);
+  });
+
+  const runtimes = [
+    { runtime: "Bun", command: (script: string) => [BIN.bun, ["-e", script]] as const },
+    { runtime: "Deno", command: (script: string) => [BIN.deno, ["eval", script]] as const },
+  ];
+  it.each(runtimes)(
+    "the same on $runtime: TLS_UNTRUSTED naming the host, never the token",
+    async ({ command }) => {
+      const host = new URL(privateApi.url).host;
+      const token = await manager().getToken();
+      const script = `
+      import { TokenManager } from ${JSON.stringify(join(ROOT, "src/sdk.ts"))};
+      const manager = new TokenManager({ provider: "local", home: process.env.HOME_DIR, env: {}, allowHosts: [${JSON.stringify(host)}] });
+      try { await manager.fetch(process.env.API_URL); console.log("no error"); }
+      catch (error) { console.log(JSON.stringify({ name: error.constructor.name, code: error.code, message: error.message, remedy: error.remedy, text: String(error) })); }
+    `;
+      const [runtime, args] = command(script);
+      const result = await run(runtime, [...args], {
+        env: {
+          PATH: process.env.PATH ?? "/usr/bin:/bin",
+          HOME_DIR: cli.home,
+          API_URL: `${privateApi.url}/me`,
+        },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const caught = JSON.parse(result.stdout.trim()) as Record<string, string>;
+      expect(caught).toMatchObject({ name: "OauthxError", code: "TLS_UNTRUSTED" });
+      expect(caught.message).toMatch(
+        new RegExp(`^the certificate of ${host.replace(/\./g, "\\.")} is not trusted `),
+      );
+      expect(caught.remedy).toContain("NODE_EXTRA_CA_CERTS (or SSL_CERT_FILE)");
+      expect(result.stdout + result.stderr).not.toContain(token);
+      expect(privateApiRequests).toBe(0);
+    },
+  );
 
   it("a refresh token the server rejects gives REFRESH_REJECTED with the login remedy, login kept and marked refused", async () => {
     const store = openStore({ home: cli.home, env: {} });
