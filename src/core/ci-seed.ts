@@ -51,13 +51,9 @@ export function readSeed(env: Context["env"], provider: string, profile: string)
   return { provider, profile, variable, value, ...(origin === undefined ? {} : { origin }) };
 }
 
-export function pinVariable(provider: string): string {
-  return `OAUTHX_${envId(provider)}_TOKEN_ORIGIN`;
-}
-
 /** OAUTHX_<ID>_TOKEN_ORIGIN, checked to be an origin (scheme, host, port: RFC 6454), or undefined. */
 export function readPinnedOrigin(env: Context["env"], provider: string): string | undefined {
-  const variable = pinVariable(provider);
+  const variable = oauthxVar(provider, "TOKEN_ORIGIN");
   const raw = env[variable]?.trim();
   if (!raw) return undefined;
   // Any spelling of an origin (GitLab.example.com, :443, a trailing /), and nothing more: no path,
@@ -77,7 +73,7 @@ export function assertSeedOrigin(seed: Seed, tokenEndpoint: string): void {
   if (seed.origin === undefined) return;
   const target = new URL(tokenEndpoint).origin;
   if (target === seed.origin) return;
-  const pin = pinVariable(seed.provider);
+  const pin = oauthxVar(seed.provider, "TOKEN_ORIGIN");
   throw new OauthxError(
     "ORIGIN_MISMATCH",
     `refusing to send the refresh token of ${seed.variable} to ${target}: ${pin} pins it to ${seed.origin}`,

@@ -15,7 +15,7 @@
 import { OauthxError } from "../errors.ts";
 import type { RevocationOptions } from "../oauth/revoke.ts";
 import type { AuthorizationServer, Client, TokenRequestOptions } from "../oauth/types.ts";
-import { envId, federationSignal, oauthxVar } from "../providers/env-names.ts";
+import { federationSignal, oauthxVar, settingVar } from "../providers/env-names.ts";
 import type { ProviderEntry } from "../providers/registry.ts";
 import { type BuiltinProvider, templateNames } from "../providers/schema.ts";
 import type { ClientCredentials, TokenEntry } from "../store/document.ts";
@@ -133,7 +133,7 @@ export function apiBase(client: ProviderClient, extra: Record<string, string> = 
 function resolveVars(entry: ProviderEntry, input: ResolveInput): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const [name, spec] of Object.entries(entry.definition.template_vars)) {
-    const fromEnv = input.env[`OAUTHX_${envId(entry.id)}_${envId(name)}`];
+    const fromEnv = input.env[settingVar(entry.id, name)];
     const value = input.vars?.[name] ?? input.storedVars?.[name] ?? (fromEnv || undefined) ?? spec.default;
     if (value !== undefined) vars[name] = value;
   }
@@ -160,7 +160,7 @@ export function fillTemplate(value: string, vars: Record<string, string>, provid
   for (const name of templateNames(value)) {
     if (vars[name] === undefined) {
       throw new OauthxError("CONFIG_MISSING", `${providerId} needs a value for {${name}}`, {
-        remedy: `pass --set ${name}=VALUE to oauthx login, or set OAUTHX_${envId(providerId)}_${envId(name)}`,
+        remedy: `pass --set ${name}=VALUE to oauthx login, or set ${settingVar(providerId, name)}`,
       });
     }
   }

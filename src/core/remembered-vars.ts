@@ -10,7 +10,7 @@
 // session already loads.
 
 import { OauthxError } from "../errors.ts";
-import { envId } from "../providers/env-names.ts";
+import { settingVar } from "../providers/env-names.ts";
 import type { TokenEntry } from "../store/document.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -30,7 +30,7 @@ export function assertEnvAgrees(
   const found = disagreement(env, provider, entry);
   if (found === undefined) return;
   const [name, value, remembered] = found;
-  const variable = envVariable(provider, name);
+  const variable = settingVar(provider, name);
   const login = `the ${provider} login${profile === "default" ? "" : ` (profile ${profile})`}`;
   const agreeing = Object.keys(logins).find(
     (other) =>
@@ -53,15 +53,11 @@ export function assertEnvAgrees(
 /** The first remembered value the environment contradicts: [name, environment's, remembered]. */
 function disagreement(env: Env, provider: string, entry: TokenEntry): [string, string, string] | undefined {
   for (const [name, remembered] of Object.entries(entry.vars ?? {})) {
-    const value = env[envVariable(provider, name)];
+    const value = env[settingVar(provider, name)];
     // An empty variable counts as unset, as everywhere else (provider-client.ts).
     if (value && !sameValue(value, remembered)) return [name, value, remembered];
   }
   return undefined;
-}
-
-function envVariable(provider: string, name: string): string {
-  return `OAUTHX_${envId(provider)}_${envId(name)}`;
 }
 
 /** Equal, or equal but for a trailing slash (`https://sso.example/` and `https://sso.example`). */

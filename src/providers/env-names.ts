@@ -8,9 +8,14 @@ export function envId(providerId: string): string {
 /** Where oauthx reads its own per-provider settings: `OAUTHX_GITHUB_CLIENT_ID`, ... */
 export function oauthxVar(
   providerId: string,
-  suffix: "CLIENT_ID" | "CLIENT_SECRET" | "REFRESH_TOKEN" | "ID_TOKEN" | "ID_TOKEN_FILE",
+  suffix: "CLIENT_ID" | "CLIENT_SECRET" | "REFRESH_TOKEN" | "ID_TOKEN" | "ID_TOKEN_FILE" | "TOKEN_ORIGIN",
 ): string {
   return `OAUTHX_${envId(providerId)}_${suffix}`;
+}
+
+/** A template setting's variable, the environment's `--set`: `OAUTHX_OKTA_DOMAIN`, ... */
+export function settingVar(providerId: string, setting: string): string {
+  return `OAUTHX_${envId(providerId)}_${envId(setting)}`;
 }
 
 /**

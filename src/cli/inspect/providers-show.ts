@@ -5,7 +5,7 @@
 // `login` says so.
 
 import type { Context } from "../../core/context.ts";
-import { envId, oauthxVar, tokenEnvNames } from "../../providers/env-names.ts";
+import { oauthxVar, settingVar, tokenEnvNames } from "../../providers/env-names.ts";
 import type { ProviderEntry } from "../../providers/registry.ts";
 import { templateNames } from "../../providers/schema.ts";
 
@@ -30,7 +30,7 @@ export function providerSources(ctx: Context, entry: ProviderEntry) {
   const secretNeeded = definition.client_secret_required || definition.client_auth !== "none";
   const settings: Record<string, Sourced> = {};
   for (const [name, spec] of Object.entries(definition.template_vars)) {
-    const variable = `OAUTHX_${envId(id)}_${envId(name)}`;
+    const variable = settingVar(id, name);
     const fromEnv = ctx.env[variable];
     settings[name] = fromEnv
       ? { value: fromEnv, source: `environment ${variable}` }
@@ -106,7 +106,7 @@ export function showText(ctx: Context, entry: ProviderEntry, redirectUris: strin
         : `  client secret: needed; not set: set ${secret.variable}, or keep it with oauthx login ${id} --client-secret-stdin`,
   );
   for (const [name, setting] of Object.entries(sources.settings)) {
-    const variable = `OAUTHX_${envId(id)}_${envId(name)}`;
+    const variable = settingVar(id, name);
     lines.push(
       setting.value === null
         ? `  --set ${name}: not set: oauthx login ${id} --set ${name}=VALUE, or set ${variable}`

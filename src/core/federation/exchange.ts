@@ -13,7 +13,7 @@ import { oauthxVar } from "../../providers/env-names.ts";
 import type { ProviderEntry } from "../../providers/registry.ts";
 import { templateNames } from "../../providers/schema.ts";
 import type { TokenEntry } from "../../store/document.ts";
-import { pinVariable, readPinnedOrigin } from "../ci-seed.ts";
+import { readPinnedOrigin } from "../ci-seed.ts";
 import type { Context } from "../context.ts";
 import { resolveEndpoints } from "../endpoints.ts";
 import { maskForGitHubActions } from "../github-actions.ts";
@@ -148,7 +148,7 @@ function assertPinnedOrigin(
   if (pinned === undefined || tokenEndpoint === undefined || !URL.canParse(tokenEndpoint)) return;
   const target = new URL(tokenEndpoint).origin;
   if (target === pinned) return;
-  const pin = pinVariable(provider);
+  const pin = oauthxVar(provider, "TOKEN_ORIGIN");
   throw new OauthxError(
     "ORIGIN_MISMATCH",
     `refusing to send the identity token from ${federation.source.label} to ${target}: ${pin} pins ${provider} to ${pinned}`,
