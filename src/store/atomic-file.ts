@@ -91,7 +91,7 @@ function publishWithoutReplacing(temp: string, target: string): void {
  * (and NTFS journals the rename); some file systems refuse fsync on a directory (EINVAL): the
  * rename has still happened, so those cases are not errors.
  */
-function syncDirectory(directory: string): void {
+export function syncDirectory(directory: string): void {
   if (process.platform === "win32") return;
   let fd: number | undefined;
   try {

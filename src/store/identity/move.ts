@@ -11,8 +11,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { OauthxError } from "../../errors.ts";
-import { writeFileAtomic } from "../atomic-file.ts";
+import { syncDirectory, writeFileAtomic } from "../atomic-file.ts";
 import { openStore } from "../file/store.ts";
+import { randomHex } from "../hex.ts";
 import { type HomeFiles, homeFiles } from "../home-files.ts";
 import { acquireLock } from "../lock.ts";
 import { lockTimeout } from "../lock-timeout.ts";
@@ -156,16 +157,5 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 function removeFile(file: string): void {
   fs.rmSync(file, { force: true });
   // The removal is durable before the command reports success.
-  const fd = fs.openSync(path.dirname(file), "r");
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (byte) =>
-    byte.toString(16).padStart(2, "0"),
-  ).join("");
+  syncDirectory(path.dirname(file));
 }
