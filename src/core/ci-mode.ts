@@ -15,6 +15,7 @@ import { scrubbedEnv } from "../platform/child-env.ts";
 import { ciCacheParent } from "../platform/paths.ts";
 import { runHook } from "../platform/run-hook.ts";
 import { getEntry, type TokenEntry, withEntry } from "../store/document.ts";
+import { toHex } from "../store/hex.ts";
 import { lockTimeout } from "../store/lock-timeout.ts";
 import { reseedRemedy } from "./ci-remedy.ts";
 import type { Seed } from "./ci-seed.ts";
@@ -185,7 +186,7 @@ async function unsaved(entry: TokenEntry, seed: Seed): Promise<boolean> {
 /** SHA-256 of a refresh token, hex: says which token was saved without keeping a second copy. */
 async function digest(token: string): Promise<string> {
   const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token)));
-  return Array.from(hash, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return toHex(hash);
 }
 
 function warnSpent(ctx: Context, provider: string, seed: Seed): void {

@@ -12,12 +12,10 @@
 // "Maybe" is decided by core/federation/federated-mode.ts, with the registry, as before.
 
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { homeFiles } from "../store/home-files.ts";
 import { federationSignal, oauthxVar } from "./env-names.ts";
 import { federatedBuiltinIds } from "./generated/federated.ts";
 
-/** registry.ts's USER_PROVIDERS_FILE, named here so that this check loads no catalogue. */
-const USER_FILE = "providers.yaml";
 /** A YAML text that may declare `federation`: the word, or an escape that could spell it. */
 const MAY_NAME_FEDERATION = /federation|\\[xuU]/;
 
@@ -32,7 +30,7 @@ export function mayBeFederated(
   if (federatedBuiltinIds.has(provider)) return true;
   let text: string;
   try {
-    text = readFileSync(join(home, USER_FILE), "utf8");
+    text = readFileSync(homeFiles(home).providers, "utf8");
   } catch (error) {
     // No file: the built-ins decide. A file that cannot be read: the registry reports it.
     return (error as NodeJS.ErrnoException).code !== "ENOENT";
