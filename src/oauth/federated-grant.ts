@@ -15,11 +15,9 @@
 // the JWT: only the server's own `error` and `error_description`.
 
 import { OauthxError } from "../errors.ts";
-import { clientAuthentication } from "./client-auth.ts";
 import { requireSecureEndpoint } from "./endpoint-url.ts";
-import { sendHttp } from "./http.ts";
 import { describeOAuthError } from "./oauth-error.ts";
-import { tokenEndpointError } from "./token-endpoint.ts";
+import { postClientRequest, tokenEndpointError } from "./token-endpoint.ts";
 import { readTokenResponse } from "./token-response.ts";
 import type { AuthorizationServer, Client, ScopeSeparator, TokenRequestOptions, TokenSet } from "./types.ts";
 
@@ -100,19 +98,11 @@ export async function requestFederatedToken(
   const url = requireSecureEndpoint(server.token_endpoint, "token endpoint");
   const authenticated =
     grant.kind !== "client-assertion" && grant.client !== undefined && grant.client.client_auth !== "none";
-  const auth = authenticated ? clientAuthentication(grant.client as Client) : { params: {}, headers: {} };
-  const members = { ...federatedGrantParams(grant), ...auth.params };
-  // client_secret_basic names the client in its header alone (client-auth.ts says why).
-  if (authenticated && grant.client?.client_auth === "client_secret_basic") delete members.client_id;
-  const result = await sendHttp(
-    {
-      method: "POST",
-      url,
-      headers: { accept: "application/json", ...auth.headers },
-      ...(options.body === "json" ? { json: members } : { form: new URLSearchParams(members) }),
-    },
-    options,
-  );
+  const members = federatedGrantParams(grant);
+  // An authenticated client names itself: in the body with client_secret_post, in the header alone
+  // with client_secret_basic (client-auth.ts says why).
+  if (authenticated) delete members.client_id;
+  const result = await postClientRequest(url, authenticated ? grant.client : undefined, members, options);
   const outcome = readTokenResponse(result, options.response, grant.scope_separator ?? " ");
   if (outcome.kind === "tokens") return outcome.tokens;
   if (outcome.kind === "oauth-error") {

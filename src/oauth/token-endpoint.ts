@@ -157,14 +157,17 @@ export async function postToTokenEndpoint(
   return postClientRequest(url, client, params, options);
 }
 
-/** A client-authenticated POST (token, device authorization and revocation endpoints). */
+/**
+ * A client-authenticated POST (token, device authorization and revocation endpoints); with no
+ * client, the members alone (a federated grant whose identity token is the client's credential).
+ */
 export async function postClientRequest(
   url: URL,
-  client: Client,
+  client: Client | undefined,
   params: Record<string, string>,
   options: TokenRequestOptions = {},
 ): Promise<HttpResult> {
-  const auth = clientAuthentication(client);
+  const auth = client ? clientAuthentication(client) : { params: {}, headers: {} };
   const members = { ...params, ...auth.params };
   return sendHttp(
     {
