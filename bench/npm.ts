@@ -10,7 +10,7 @@
 // by the npm on PATH into empty projects under `dir`.
 
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -18,6 +18,7 @@ import packageJson from "../package.json" with { type: "json" };
 import { buildNpmBundle, ROOT } from "../scripts/build.ts";
 import { artifactName, TARGETS } from "../scripts/dist.ts";
 import { packNpm } from "../scripts/npm-packages.ts";
+import { hyperfine, medianMs } from "./hyperfine.ts";
 
 export const NPM_TARGET_RATIO = 1.5;
 
@@ -57,28 +58,6 @@ function installed(dir: string, name: string, flags: string[], tarballs: string[
   return join(project, "node_modules/.bin/oauthx");
 }
 
-/** Median wall time in ms of each named command, from one hyperfine run (-N, alternating nothing). */
-function time(tool: string, commands: [string, string[]][], options: NpmStartupOptions): Map<string, number> {
-  const json = join(options.dir, "hyperfine-npm.json");
-  const args = [
-    "-N",
-    "--warmup",
-    "3",
-    "--runs",
-    String(options.runs),
-    "--export-json",
-    json,
-    "--style",
-    "none",
-  ];
-  for (const [name, command] of commands) args.push("-n", name, command.join(" "));
-  check(spawnSync(tool, args, { env: options.env, cwd: options.dir, encoding: "utf8" }), "hyperfine");
-  const exported = JSON.parse(readFileSync(json, "utf8")) as {
-    results: { command: string; median: number }[];
-  };
-  return new Map(exported.results.map((result) => [result.command, result.median * 1000]));
-}
-
 /** Markdown table rows for RESULTS.md. */
 export function npmStartup(options: NpmStartupOptions): string[] {
   const here = TARGETS.find((target) => target.id === `${process.platform}-${process.arch}`);
@@ -105,7 +84,12 @@ export function npmStartup(options: NpmStartupOptions): string[] {
     [`launcher ${label}`, [launcher, ...args]],
     [`node ${label}`, [onNode, ...args]],
   ]);
-  const medians = time(options.hyperfine, commands, options);
+  const medians = medianMs(
+    hyperfine(
+      { tool: options.hyperfine, env: options.env, dir: options.dir, passes: 1, runs: options.runs },
+      commands.map(([name, command]) => ({ name, command })),
+    ),
+  );
   const fmt = (value: number, digits = 1) => value.toFixed(digits);
   return calls.flatMap(([label]) => {
     const [binary, npm, viaLauncher, node] = ["binary", "npm", "launcher", "node"].map(

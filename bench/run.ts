@@ -47,6 +47,7 @@ import {
 import { cpus, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { median, hyperfine as runHyperfine, type Timing } from "./hyperfine.ts";
 import { KEYCHAIN_TARGET, keychainTimes } from "./keychain.ts";
 import { npmStartup } from "./npm.ts";
 import { seedWarmStore } from "./warm-store.ts";
@@ -111,12 +112,6 @@ function check(result: SpawnSyncReturns<string>, what: string): string {
 
 // ---------------------------------------------------------------------------------------------
 // Statistics
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 /** 25th and 75th percentiles, to show the spread next to the median. */
 function quartiles(values: number[]): [number, number] {
@@ -187,51 +182,14 @@ function setUp(): Setup {
 // ---------------------------------------------------------------------------------------------
 // Wall time (hyperfine)
 
-interface Timing {
-  name: string;
-  command: string[];
-  times: number[];
-  user: number[];
-  system: number[];
-}
-
+/** The bench's passes and runs (`--quick`: fewer), over bench/hyperfine.ts. */
 function hyperfine(
   tool: string,
   commands: { name: string; command: string[] }[],
   env: Record<string, string>,
   dir: string,
 ): Timing[] {
-  const timings: Timing[] = commands.map((c) => ({ ...c, times: [], user: [], system: [] }));
-  const quote = (arg: string) => (/^[\w./=:-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
-  for (let pass = 0; pass < PASSES; pass++) {
-    // Alternate the order between passes, so no command always runs right after another.
-    const order = pass % 2 === 0 ? timings : [...timings].reverse();
-    const json = join(dir, `hyperfine-${pass}.json`);
-    const args = [
-      "-N",
-      "--warmup",
-      "3",
-      "--runs",
-      String(RUNS_PER_PASS),
-      "--export-json",
-      json,
-      "--style",
-      "none",
-    ];
-    for (const timing of order) args.push("-n", timing.name, timing.command.map(quote).join(" "));
-    check(spawnSync(tool, args, { env, cwd: dir, encoding: "utf8" }), "hyperfine");
-    const exported = JSON.parse(readFileSync(json, "utf8")) as {
-      results: { command: string; times: number[]; user: number; system: number }[];
-    };
-    for (const result of exported.results) {
-      const timing = timings.find((t) => t.name === result.command)!;
-      timing.times.push(...result.times);
-      timing.user.push(result.user);
-      timing.system.push(result.system);
-    }
-    process.stderr.write(`bench: timing pass ${pass + 1}/${PASSES} done\n`);
-  }
-  return timings;
+  return runHyperfine({ tool, env, dir, passes: PASSES, runs: RUNS_PER_PASS }, commands);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,10 +4,11 @@
 // bench/run.ts; alone: `node bench/shared-store.ts <oauthx binary>` prints the two medians.
 
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
+import { hyperfine, medianMs } from "./hyperfine.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -22,7 +23,7 @@ export interface SharedStoreTiming {
  * store, sealed to a fresh identity.
  */
 export async function sharedStoreWarmToken(
-  hyperfine: string,
+  hyperfineTool: string,
   oauthx: string,
   home: string,
   runs: number,
@@ -58,33 +59,26 @@ export async function sharedStoreWarmToken(
       },
     );
     if (put.status !== 0) throw new Error(`storing the bench login: ${put.stderr}`);
-    const json = join(dir, "hyperfine.json");
-    const ran = spawnSync(
-      hyperfine,
-      [
-        "-N",
-        "--warmup",
-        "3",
-        "--runs",
-        String(runs),
-        "--export-json",
-        json,
-        "--style",
-        "none",
-        "-n",
-        "shared",
-        `env OAUTHX_HOME=${sharedHome} ${oauthx} token github`,
-        "-n",
-        "file",
-        `env -u OAUTHX_STORE -u OAUTHX_AGE_IDENTITY OAUTHX_HOME=${home} ${oauthx} token github`,
-      ],
-      { env, encoding: "utf8" },
+    const medians = medianMs(
+      hyperfine({ tool: hyperfineTool, env, dir, passes: 1, runs }, [
+        { name: "shared", command: ["env", `OAUTHX_HOME=${sharedHome}`, oauthx, "token", "github"] },
+        {
+          name: "file",
+          command: [
+            "env",
+            "-u",
+            "OAUTHX_STORE",
+            "-u",
+            "OAUTHX_AGE_IDENTITY",
+            `OAUTHX_HOME=${home}`,
+            oauthx,
+            "token",
+            "github",
+          ],
+        },
+      ]),
     );
-    if (ran.status !== 0) throw new Error(`hyperfine: ${ran.stderr}`);
-    const results = (
-      JSON.parse(readFileSync(json, "utf8")) as { results: { command: string; median: number }[] }
-    ).results;
-    const median = (name: string) => (results.find((r) => r.command === name)?.median ?? Number.NaN) * 1000;
+    const median = (name: string) => medians.get(name) ?? Number.NaN;
     // Both run through `env` (one exec more each), so the two figures compare like with like.
     return { sharedMs: median("shared"), fileMs: median("file") };
   } finally {
