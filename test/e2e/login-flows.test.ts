@@ -98,6 +98,8 @@ describe("login flows", () => {
     const result = await cli.oauthx(["login", "local", "--device", "--profile", "device"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/and enter the code: [A-Z]{4}-?[A-Z]{4}/);
+    // RFC 8628 §3.2 expires_in: a person who steps away knows whether to start over.
+    expect(result.stderr).toMatch(/and enter the code: \S+\nThe code expires in \d+m \(at \d\d:\d\d\)\.\n/);
     expect(result.stderr).toContain("Logged in to Local Test Server as alice@example.test (profile device).");
     const token = await cli.oauthx(["token", "local", "--profile", "device"]);
     expect(token.code).toBe(0);
